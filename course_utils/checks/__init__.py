@@ -1,0 +1,17 @@
+"""Exercise checkers: `check_<name>(your_function)` runs a battery of checks and explains failures.
+
+    from course_utils.checks import check_entropy
+    check_entropy(entropy)        # ✓ entropy: 13 checks passed   — or a CheckFailed naming the mistake
+
+The framework is in `core`; each lesson's checkers are in `lessonNN`.
+"""
+
+from course_utils.checks.core import CheckFailed
+from course_utils.checks.lesson01 import (
+    check_cross_entropy,
+    check_entropy,
+    check_huffman_lengths,
+    check_kl_divergence,
+)
+
+__all__ = ["CheckFailed", "check_entropy", "check_cross_entropy", "check_kl_divergence", "check_huffman_lengths"]

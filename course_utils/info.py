@@ -1,0 +1,167 @@
+"""Information measures: entropy, cross-entropy and KL divergence, in bits or nats.
+
+Every function takes a probability distribution along the **last axis**: a list, a NumPy array or a
+torch tensor, one distribution or a batch of them. It returns the same kind: a float for a list
+(a list of floats for a batch of lists), NumPy for NumPy, a tensor for a tensor (differentiable).
+
+Conventions, the ones information theory uses:
+- 0 · log 0 = 0: an impossible outcome costs nothing, because it never happens;
+- coding an outcome that happens (p > 0) with a code that calls it impossible (q = 0) costs
+  infinitely many bits, so cross-entropy and KL divergence are `inf` there.
+Bad input (negative entries, NaN, rows that do not sum to 1, ragged or non-numeric data) raises
+`ValueError` with a message that says what is wrong.
+
+torch is imported only when a tensor is passed, so NumPy users do not pay for it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = ["entropy", "cross_entropy", "kl_divergence"]
+
+#: How far a row's sum may stray from 1 before it is refused, by floating-point precision.
+SUM_TOLERANCE = {np.dtype("float64"): 1e-6, np.dtype("float32"): 1e-4, np.dtype("float16"): 1e-2}
+
+
+def _is_tensor(x: Any) -> bool:
+    return type(x).__module__.split(".")[0] == "torch"
+
+
+def _log_of_base(base: float) -> float:
+    if isinstance(base, bool) or not isinstance(base, (int, float)) or not math.isfinite(base):
+        raise ValueError(f"base must be a positive number other than 1 (2 for bits, math.e for nats), got {base!r}")
+    if base <= 0 or base == 1:
+        raise ValueError(f"base must be a positive number other than 1 (2 for bits, math.e for nats), got {base!r}")
+    return math.log(base)
+
+
+def _as_array(x: Any, name: str) -> Any:
+    """Turn a list/array/tensor into a float array or tensor, refusing what is not numeric."""
+    if _is_tensor(x):
+        import torch
+
+        if x.dtype == torch.bool or not (x.is_floating_point() or x.dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8)):
+            raise ValueError(f"{name} must hold real numbers, got a tensor of dtype {x.dtype}")
+        return x if x.is_floating_point() else x.to(torch.float64)
+    if isinstance(x, np.ndarray):
+        if x.dtype.kind not in "biuf":
+            raise ValueError(f"{name} must hold real numbers, got an array of dtype {x.dtype}")
+        return x if x.dtype.kind == "f" else x.astype(np.float64)
+    if isinstance(x, (str, bytes, dict, set)) or x is None:
+        raise ValueError(f"{name} must be a list, NumPy array or torch tensor of probabilities, got {type(x).__name__}")
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (ValueError, TypeError) as exc:
+        if "inhomogeneous" in str(exc) or "sequence" in str(exc):
+            raise ValueError(f"{name} is ragged: every distribution in a batch needs the same length") from None
+        raise ValueError(f"{name} must hold numbers only ({exc})") from None
+    return arr
+
+
+def _check_distribution(p: Any, name: str, tol: float | None) -> None:
+    """Raise ValueError unless p is a valid distribution (or batch of them) along its last axis."""
+    tensor = _is_tensor(p)
+    if p.ndim == 0:
+        raise ValueError(f"{name} is a single number; a distribution needs one probability per outcome (a list or 1-D array)")
+    if p.shape[-1] == 0:
+        raise ValueError(f"{name} is empty: a distribution needs at least one outcome")
+    values = p.detach().cpu().double().numpy() if tensor else np.asarray(p, dtype=np.float64)
+    if np.isnan(values).any():
+        raise ValueError(f"{name} contains NaN")
+    if np.isinf(values).any():
+        raise ValueError(f"{name} contains an infinite value")
+    if (values < 0).any():
+        bad = values[values < 0].flat[0]
+        raise ValueError(f"{name} has a negative entry ({bad:g}); probabilities are never negative")
+    if tol is None:
+        dtype = np.dtype(str(p.dtype).replace("torch.", "")) if tensor else p.dtype
+        tol = SUM_TOLERANCE.get(dtype, 1e-2)
+    sums = values.sum(axis=-1)
+    off = np.abs(sums - 1.0)
+    if (off > tol).any():
+        worst = sums.flat[int(np.argmax(off))]
+        where = "" if values.ndim == 1 else " (along the last axis)"
+        raise ValueError(
+            f"{name} does not sum to 1{where}: a row sums to {worst:.6g}. "
+            f"Normalise it first, e.g. p / p.sum(axis=-1, keepdims=True)"
+        )
+
+
+def _prepare(name: str, x: Any, tol: float | None) -> Any:
+    arr = _as_array(x, name)
+    _check_distribution(arr, name, tol)
+    return arr
+
+
+def _xlogy(x: Any, y: Any) -> Any:
+    """x · ln y with 0 · ln y = 0 (also for y = 0), and -inf where x > 0 and y = 0."""
+    if _is_tensor(x) or _is_tensor(y):
+        import torch
+
+        return torch.special.xlogy(x, y)
+    with np.errstate(divide="ignore"):
+        safe_y = np.where(x > 0, y, 1.0)
+        return np.where(x > 0, x * np.log(safe_y), 0.0)
+
+
+def _match_kinds(p: Any, q: Any) -> tuple[Any, Any]:
+    """Bring two inputs to one kind (torch wins over NumPy) and check their outcome counts agree."""
+    if _is_tensor(p) != _is_tensor(q):
+        import torch
+
+        if _is_tensor(p):
+            q = torch.as_tensor(q, dtype=p.dtype, device=p.device)
+        else:
+            p = torch.as_tensor(p, dtype=q.dtype, device=q.device)
+    if p.shape[-1] != q.shape[-1]:
+        raise ValueError(f"p and q have different numbers of outcomes: {p.shape[-1]} and {q.shape[-1]}")
+    try:
+        np.broadcast_shapes(tuple(p.shape), tuple(q.shape))
+    except ValueError:
+        raise ValueError(f"p and q have batch shapes that do not match: {tuple(p.shape)} and {tuple(q.shape)}") from None
+    return p, q
+
+
+def _finish(result: Any, original: Any) -> Any:
+    """Return a result of the same kind as the input: float(s) for lists, NumPy for NumPy, tensor for tensor."""
+    if _is_tensor(result):
+        return result
+    if isinstance(original, np.ndarray):
+        return result[()] if np.ndim(result) == 0 else result
+    return float(result) if np.ndim(result) == 0 else np.asarray(result).tolist()
+
+
+def entropy(p: Any, base: float = 2, *, tol: float | None = None) -> Any:
+    """Shannon entropy H(p) = -Σ p log p: the average surprise, in bits for base 2.
+
+    `tol` is how far each row may stray from summing to 1 (by default: set by the dtype's precision).
+    """
+    log_base = _log_of_base(base)
+    arr = _prepare("p", p, tol)
+    return _finish((0.0 - _xlogy(arr, arr).sum(-1)) / log_base, p)  # 0.0 - x: never -0.0
+
+
+def cross_entropy(p: Any, q: Any, base: float = 2, *, tol: float | None = None) -> Any:
+    """Cross-entropy H(p, q) = -Σ p log q: the average code length when data from p is coded for q.
+
+    It equals H(p) + KL(p‖q), so it is never below H(p); it is `inf` if q gives zero probability
+    to an outcome that p can produce.
+    """
+    log_base = _log_of_base(base)
+    pa, qa = _match_kinds(_prepare("p", p, tol), _prepare("q", q, tol))
+    return _finish((0.0 - _xlogy(pa, qa).sum(-1)) / log_base, p if not _is_tensor(qa) else qa)
+
+
+def kl_divergence(p: Any, q: Any, base: float = 2, *, tol: float | None = None) -> Any:
+    """Kullback-Leibler divergence KL(p‖q) = Σ p log(p / q): the extra bits paid for coding p with q.
+
+    Zero only when p = q, never negative, not symmetric; `inf` where q = 0 and p > 0.
+    """
+    log_base = _log_of_base(base)
+    pa, qa = _match_kinds(_prepare("p", p, tol), _prepare("q", q, tol))
+    terms = _xlogy(pa, pa) - _xlogy(pa, qa)  # -inf only in the second term, so no inf - inf
+    return _finish(terms.sum(-1) / log_base, p if not _is_tensor(qa) else qa)

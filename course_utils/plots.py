@@ -1,0 +1,47 @@
+"""The course's plotting house style: readable on a laptop screen, safe for colour-blind readers.
+
+Nothing changes on import; a lesson calls `use_house_style()` once in its set-up cell.
+"""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+
+__all__ = ["PALETTE", "COLORS", "use_house_style"]
+
+#: Okabe & Ito's colour-blind-safe palette (Okabe and Ito, "Color Universal Design", 2008).
+PALETTE = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "green": "#009E73",
+    "vermillion": "#D55E00",
+    "sky": "#56B4E9",
+    "purple": "#CC79A7",
+    "yellow": "#F0E442",
+    "black": "#000000",
+}
+#: The order in which lines take colours: the most distinguishable pairs come first.
+COLORS = [PALETTE[name] for name in ("blue", "orange", "green", "vermillion", "purple", "sky", "black", "yellow")]
+
+
+def use_house_style() -> None:
+    """Set matplotlib's defaults for this session: figure size, font sizes, grid, colours."""
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (7.0, 4.0),
+            "figure.dpi": 100,
+            "savefig.dpi": 120,
+            "figure.constrained_layout.use": True,
+            "font.size": 11,
+            "axes.titlesize": 12,
+            "axes.labelsize": 11,
+            "legend.fontsize": 10,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.prop_cycle": mpl.cycler(color=COLORS),
+            "lines.linewidth": 2.0,
+            "image.cmap": "viridis",
+        }
+    )
