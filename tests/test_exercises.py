@@ -1,0 +1,80 @@
+"""The exercise sheets: in sync with the solutions, failing politely before the learner starts,
+and catching planted bugs with messages that name them. The solutions themselves run under nbval."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from course_utils.exercises import sync_sheets
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+CHECK_CALL = re.compile(r"^check_\w+\(", re.MULTILINE)
+
+# (lesson, text in a solution cell, what a learner might write instead, the checker's message must contain)
+PLANTED_BUGS = [
+    ("01_entropy", "np.log2(safe)", "np.log(safe)", "natural log instead of log2"),
+    ("01_entropy", "return -np.sum(p * np.log2(safe), axis=-1)", "return np.sum(p * np.log2(safe), axis=-1)", "missing minus sign"),
+    ("01_entropy", "safe = np.where(p > 0, p, 1.0)", "safe = p", "0·log 0 gave NaN"),
+    ("01_entropy", "terms = np.where(p > 0, -p * np.log2(q), 0.0)", "terms = -p * np.log2(q + 1e-12)", "small epsilon"),
+    ("01_entropy", "return cross_entropy(p, q) - entropy(p)", "return cross_entropy(q, p) - entropy(q)", "p and q swapped"),
+]
+
+
+def execute(nb: nbformat.NotebookNode, folder: Path) -> nbformat.NotebookNode:
+    client = NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(folder)}})
+    return client.execute()
+
+
+def errors(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    return [o for o in cell.get("outputs", []) if o.output_type == "error"]
+
+
+def test_there_are_solutions():
+    assert SOLUTIONS, "no solution notebooks found"
+
+
+def test_sheets_are_in_sync_with_solutions():
+    results = sync_sheets(ROOT / "solutions", ROOT / "exercises", check=True)
+    stale = [r.name for r in results if r.status != "unchanged"]
+    assert not stale, f"exercise sheets out of date: {stale}; run `course exercises`"
+    sheets = {p.name for p in (ROOT / "exercises").glob("*.ipynb")}
+    assert sheets == {p.name for p in SOLUTIONS}, "every solution needs its sheet and vice versa"
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
+def test_fresh_sheet_says_not_implemented(solution: Path):
+    sheet_path = ROOT / "exercises" / solution.name
+    nb = execute(nbformat.read(sheet_path, as_version=4), sheet_path.parent)
+    check_cells = [c for c in nb.cells if c.cell_type == "code" and CHECK_CALL.search(c.source)]
+    assert check_cells, f"{solution.name} has no check cells"
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if cell in check_cells:
+            errs = errors(cell)
+            assert errs and errs[0].ename == "CheckFailed", f"{cell.source!r} should fail with CheckFailed on a fresh sheet"
+            assert "not implemented yet" in errs[0].evalue, errs[0].evalue
+            assert "Traceback" not in "".join(errs[0].traceback), "the failure should show no traceback"
+        else:
+            assert not errors(cell), f"cell {cell.source[:60]!r} of a fresh sheet errors: {errors(cell)[0].evalue}"
+
+
+@pytest.mark.parametrize("lesson,correct,buggy,message", PLANTED_BUGS, ids=lambda x: x if len(str(x)) < 20 else None)
+def test_planted_bug_is_named(lesson: str, correct: str, buggy: str, message: str):
+    path = ROOT / "solutions" / f"{lesson}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    planted = [c for c in nb.cells if c.cell_type == "code" and correct in c.source]
+    assert len(planted) == 1, f"the text {correct!r} should occur in exactly one cell of {path.name}"
+    planted[0].source = planted[0].source.replace(correct, buggy)
+    executed = execute(nb, path.parent)
+    failures = [e for c in executed.cells for e in errors(c)]
+    assert failures, f"planting {buggy!r} went unnoticed by every checker"
+    assert all(f.ename == "CheckFailed" for f in failures), [f.ename for f in failures]
+    assert any(message in f.evalue for f in failures), [f.evalue for f in failures]
