@@ -5,9 +5,11 @@ Nothing changes on import; a lesson calls `use_house_style()` once in its set-up
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib as mpl
 
-__all__ = ["PALETTE", "COLORS", "use_house_style"]
+__all__ = ["PALETTE", "COLORS", "use_house_style", "plot_history"]
 
 #: Okabe & Ito's colour-blind-safe palette (Okabe and Ito, "Color Universal Design", 2008).
 PALETTE = {
@@ -45,3 +47,37 @@ def use_house_style() -> None:
             "image.cmap": "viridis",
         }
     )
+
+
+def plot_history(
+    history: Any,
+    names: list[str],
+    *,
+    ax: Any = None,
+    labels: list[str] | None = None,
+    logx: bool = False,
+    ylabel: str = "",
+    title: str | None = None,
+) -> Any:
+    """Training curves: each metric in `names` from a `training.History` against the step.
+
+    With `logx=True` the step axis is logarithmic (step 0 is left out), which is how delayed effects such
+    as grokking are usually shown. Returns the axes.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    if ax is None:
+        _, ax = plt.subplots()
+    steps = np.asarray(history.steps)
+    keep = steps > 0 if logx else np.ones_like(steps, dtype=bool)
+    for i, name in enumerate(names):
+        ax.plot(steps[keep], history[name][keep], label=labels[i] if labels else name.replace("_", " "))
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel("training step" + (" (log scale)" if logx else ""))
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    return ax
