@@ -133,12 +133,13 @@ class Checker:
             raise CheckFailed(f"{text} returned {_describe(value)}, which is not a number or array of numbers") from None
         return array
 
-    def number(self, *args: Any, nan_hint: str = "", **kwargs: Any) -> tuple[float, str]:
-        """Call the function and insist on one real number back."""
+    def number(self, *args: Any, nan_hint: str = "", many_hint: str = "", **kwargs: Any) -> tuple[float, str]:
+        """Call the function and insist on one real number back (`many_hint` explains getting several)."""
         value, text = self.call(*args, **kwargs)
         array = self.to_array(value, text)
         if array.size != 1:
-            raise CheckFailed(f"{text} returned {array.size} numbers (shape {array.shape}); expected a single number")
+            raise CheckFailed(f"{text} returned {array.size} numbers (shape {array.shape}); expected a single number"
+                              + (f": {many_hint}" if many_hint else ""))
         number = float(array.reshape(()))
         if math.isnan(number):
             raise CheckFailed(f"{text} returned NaN" + (f": {nan_hint}" if nan_hint else ""))

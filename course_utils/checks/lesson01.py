@@ -26,6 +26,9 @@ EPSILON_HINT = (
 )
 
 
+SUM_HINT = "one value per outcome: it returned the terms without summing them; sum over the last axis"
+
+
 def _random_batch(rows: int, k: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     p = rng.dirichlet(np.full(k, 0.7), size=rows)
@@ -47,7 +50,7 @@ def check_entropy(entropy: Any) -> None:
     """Check `entropy(p)`: the entropy in bits of p along its last axis."""
     c = Checker("entropy", entropy)
     for p, expected in (([0.5, 0.5], 1.0), ([0.25] * 4, 2.0), ([0.5, 0.25, 0.25], 1.5)):
-        got, text = c.number(p, nan_hint="NaN from a distribution with no zeros: check the formula")
+        got, text = c.number(p, nan_hint="NaN from a distribution with no zeros: check the formula", many_hint=SUM_HINT)
         c.close(text, got, expected, unit="bits", mistakes=log_base_mistakes(expected))
     got, text = c.number([1.0, 0.0], nan_hint=ZERO_HINT)
     c.close(text, got, 0.0, unit="bits (a certain outcome carries no surprise)")
@@ -83,7 +86,7 @@ def _pair_checks(c: Checker, reference: Any, name: str) -> None:
     }
     if name == "kl_divergence":
         mistakes["that is the cross-entropy H(p, q); KL is H(p, q) - H(p)"] = info.cross_entropy(p, q)
-    got, text = c.number(p, q)
+    got, text = c.number(p, q, many_hint=SUM_HINT)
     c.close(text, got, expected, unit="bits", mistakes=mistakes)
 
     p2, q2 = np.array([0.7, 0.2, 0.1]), np.array([0.2, 0.3, 0.5])
@@ -187,11 +190,13 @@ def check_huffman_lengths(huffman_lengths: Any) -> None:
         c.require(kraft <= 1 + 1e-9, f"{text} returned lengths {array.astype(int).tolist()} with Σ 2^-length = {kraft:.4g} > 1: "
                   "no prefix code has such short codewords (Kraft's inequality)")
         mean, best = float(np.dot(p, array)), huffman_mean_length(p)
-        if abs(mean - best) > 1e-9 and sorted(array.tolist()) != array.tolist() and abs(float(np.dot(sorted(p, reverse=True), sorted(array))) - best) < 1e-9:
-            raise CheckFailed(f"{text} " + "the lengths are right but in the wrong order: give the i-th symbol its own length "
-                         "(likely symbols get short codes)")
-        c.close(text, mean, best, unit="bits: the mean length Σ p·length of your code vs. Huffman's optimum",
-                hint="not an optimal code: always merge the two least likely nodes")
+        best_for_these = float(np.dot(sorted(p, reverse=True), np.sort(array)))  # shortest codes to likeliest symbols
+        if abs(mean - best) > 1e-9 and abs(best_for_these - best) < 1e-9:
+            raise CheckFailed(f"{text} returned {array.astype(int).tolist()}: the lengths are right but in the wrong order; "
+                              "give the i-th symbol its own length (likely symbols get short codes)")
+        c.require(abs(mean - best) < 1e-9,
+                  f"{text} returned {array.astype(int).tolist()}, a code of mean length {mean:.4g} bits; Huffman's is "
+                  f"{best:.4g}: not an optimal code. Always merge the two least likely nodes")
         h = info.entropy(p)
         c.require(h - 1e-9 <= mean < h + 1, f"{text}: mean length {mean:.4g} is outside [H, H + 1) = [{h:.4g}, {h + 1:.4g})")
     c.done()

@@ -1,0 +1,38 @@
+"""Widgets driven from Python: moving a control redraws the plot with new values."""
+
+from __future__ import annotations
+
+import math
+
+import ipywidgets as widgets
+import numpy as np
+import pytest
+
+from course_utils.info import entropy
+from course_utils.widgets import distribution_explorer
+
+
+def peaked(sharpness: float) -> np.ndarray:
+    w = np.exp(-sharpness * np.arange(8))
+    return w / w.sum()
+
+
+def test_moving_the_slider_redraws_bars_and_title():
+    slider = widgets.FloatSlider(value=0.0, min=0.0, max=5.0)
+    explorer = distribution_explorer(peaked, {"sharpness": slider}, describe=lambda p: f"H = {entropy(p):.3f} bits")
+    heights = lambda: np.array([bar.get_height() for bar in explorer.artists["bars"]])  # noqa: E731
+    np.testing.assert_allclose(heights(), np.full(8, 1 / 8))
+    assert explorer.artists["title"].get_text() == f"H = {math.log2(8):.3f} bits"
+
+    explorer.set(sharpness=3.0)
+    np.testing.assert_allclose(heights(), peaked(3.0))
+    assert heights()[0] > 0.9
+    assert explorer.artists["title"].get_text() == f"H = {entropy(peaked(3.0)):.3f} bits"
+    assert explorer.values == {"sharpness": 3.0}
+
+
+def test_reference_is_drawn_and_unknown_controls_are_refused():
+    explorer = distribution_explorer(peaked, {"sharpness": widgets.FloatSlider(value=1.0)}, reference=np.full(8, 0.125))
+    assert len(explorer.artists["reference"]) == 8
+    with pytest.raises(KeyError, match="no control named 'temperature'"):
+        explorer.set(temperature=2.0)
