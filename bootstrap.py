@@ -1,6 +1,6 @@
 """Set up the course in ./.venv (once) and then open it or test it.
 
-    python3 bootstrap.py lab      # JupyterLab on notebooks/00_start_here.ipynb
+    python3 bootstrap.py lab      # JupyterLab on notebooks/00_start_here.ipynb (extra arguments go to it)
     python3 bootstrap.py test     # the whole test suite (extra arguments go to pytest)
     python3 bootstrap.py setup    # only create or refresh .venv
 
@@ -82,8 +82,10 @@ def main(argv: list[str]) -> int:
     if command == "setup":
         return 0
     if command == "lab":
-        start = rest or [str(ROOT / "notebooks" / "00_start_here.ipynb")]
-        return subprocess.call([str(python), "-m", "jupyter", "lab", *start], cwd=ROOT)
+        # extra arguments go to JupyterLab (e.g. --port 8889); the start notebook opens unless one is named
+        if not any(arg.endswith(".ipynb") for arg in rest):
+            rest = [*rest, str(Path("notebooks") / "00_start_here.ipynb")]
+        return subprocess.call([str(python), "-m", "jupyter", "lab", *rest], cwd=ROOT)
     return subprocess.call([str(python), "-m", "pytest", *rest], cwd=ROOT)
 
 

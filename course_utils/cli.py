@@ -1,6 +1,7 @@
 """The `course` command: check a machine before a workshop, and keep the exercise sheets in sync.
 
     course run [LESSON ...]          run notebooks headless; print seconds, peak memory, pass/fail
+    course run --repeat 3 01         the same, the median of three runs (a benchmark)
     course exercises [--check]       write exercises/ from solutions/ (or only check they match)
     course reset LESSON              a fresh copy of a sheet (yours is backed up first)
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import threading
 import time
@@ -140,15 +142,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
     root = find_root()
     paths = _resolve(root, args.lessons, args.folders)
     width = max(len(str(p.relative_to(root) if p.is_relative_to(root) else p)) for p in paths)
+    if args.repeat < 1:
+        raise SystemExit("course run: --repeat must be at least 1")
+    if args.repeat > 1:
+        print(f"median seconds of {args.repeat} runs; peak memory is the largest of them")
     print(f"{'notebook':<{width}}  {'seconds':>8}  {'peak MiB':>8}  result", flush=True)
     failed = 0
     for path in paths:
-        result = run_notebook(path, timeout=args.timeout)
+        runs = [run_notebook(path, timeout=args.timeout) for _ in range(args.repeat)]
+        result = next((r for r in runs if not r.passed), runs[0])
+        seconds = statistics.median(r.seconds for r in runs)
+        peaks = [r.peak_mib for r in runs if r.peak_mib]
         name = str(path.relative_to(root) if path.is_relative_to(root) else path)
-        peak = f"{result.peak_mib:8.0f}" if result.peak_mib else f"{'?':>8}"
+        peak = f"{max(peaks):8.0f}" if peaks else f"{'?':>8}"
         verdict = "passed" if result.passed else f"FAILED at {result.failure}"
         failed += not result.passed
-        print(f"{name:<{width}}  {result.seconds:8.1f}  {peak}  {verdict}", flush=True)
+        print(f"{name:<{width}}  {seconds:8.1f}  {peak}  {verdict}", flush=True)
     print(f"{len(paths) - failed} passed, {failed} failed")
     return 1 if failed else 0
 
@@ -198,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--folders", nargs="+", default=["notebooks", "solutions"],
                      help="folders to look in (default: notebooks solutions)")
     run.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell (default 600)")
+    run.add_argument("--repeat", type=int, default=1, help="run each notebook N times; report the median (default 1)")
     run.set_defaults(func=_cmd_run)
     ex = sub.add_parser("exercises", help="write exercises/ from solutions/, or check they match")
     ex.add_argument("lessons", nargs="*", help="lessons to regenerate (default: all)")

@@ -60,3 +60,10 @@ def test_course_exercises_check_is_green_on_this_repository():
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "01_entropy: unchanged" in result.stdout
+
+
+def test_course_run_repeat_reports_the_median(tmp_path: Path, capsys, monkeypatch):
+    monkeypatch.chdir(make_course(tmp_path))
+    assert main(["run", "01", "--folders", "notebooks", "--repeat", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("median seconds of 2 runs") and "notebooks/01_ok.ipynb" in out
