@@ -206,3 +206,13 @@ def test_the_input_is_not_modified_for_the_checker():
         return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
     check_log_softmax(in_place)
+
+
+def test_a_wrong_axis_written_another_way_is_still_named():
+    def columns(z):
+        z = np.asarray(z, dtype=float)
+        shifted = z - z.max(axis=-1, keepdims=True)  # shifted by rows, right...
+        return shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))  # ...but normalised by columns
+
+    with pytest.raises(CheckFailed, match="wrong axis"):
+        check_log_softmax(columns)

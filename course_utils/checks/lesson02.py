@@ -112,8 +112,9 @@ def check_log_softmax(log_softmax: Any) -> None:
                    (5,): "one number per class: it reduced over the batch axis"}
     got, text = _result_array(c, (batch,), batch.shape, nan_hint="NaN on ordinary logits: check the formula",
                               shape_hints=batch_hints)
+    columns_sum_to_one = bool(np.allclose(np.exp(got).sum(axis=0), 1.0))  # a wrong axis, however it was written
     c.close(text, got, info.log_softmax(batch), unit="nats, each row normalised on its own",
-            mistakes=_log_softmax_mistakes(batch))
+            mistakes=_log_softmax_mistakes(batch), hint=WRONG_AXIS if columns_sum_to_one else "")
     c.require(bool(np.allclose(np.exp(got).sum(axis=-1), 1.0)),
               f"{text}: exp of each row should sum to 1, got sums {fmt(np.exp(got).sum(axis=-1))}")
 
