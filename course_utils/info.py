@@ -1,4 +1,4 @@
-"""Information measures: entropy, cross-entropy and KL divergence, in bits or nats.
+"""Information measures: entropy, cross-entropy and KL divergence, in bits or nats; a stable log-softmax.
 
 Every function takes a probability distribution along the **last axis**: a list, a NumPy array or a
 torch tensor, one distribution or a batch of them. It returns the same kind: a float for a list
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["entropy", "cross_entropy", "kl_divergence"]
+__all__ = ["entropy", "cross_entropy", "kl_divergence", "log_softmax"]
 
 #: How far a row's sum may stray from 1 before it is refused, by floating-point precision.
 SUM_TOLERANCE = {np.dtype("float64"): 1e-6, np.dtype("float32"): 1e-4, np.dtype("float16"): 1e-2}
@@ -165,3 +165,50 @@ def kl_divergence(p: Any, q: Any, base: float = 2, *, tol: float | None = None) 
     pa, qa = _match_kinds(_prepare("p", p, tol), _prepare("q", q, tol))
     terms = _xlogy(pa, pa) - _xlogy(pa, qa)  # -inf only in the second term, so no inf - inf
     return _finish(terms.sum(-1) / log_base, p if not _is_tensor(qa) else qa)
+
+
+def log_softmax(logits: Any, axis: int = -1) -> Any:
+    """log softmax(z) = z - log Σ exp(z), in nats, computed so that it is finite for any finite logits.
+
+    Subtracting the largest logit first (the log-sum-exp trick) keeps `exp` from overflowing: with
+    m = max z, log Σ exp(z) = m + log Σ exp(z - m), and every exp(z - m) lies in (0, 1] with at least
+    one term equal to 1, so the log is finite. The naive log(exp(z) / Σ exp(z)) gives NaN once a logit
+    passes about 709 (88 in float32), and -inf for a logit far below the others.
+
+    Lists, NumPy arrays and torch tensors are accepted; the result is of the same kind (a tensor keeps
+    its dtype and device and is differentiable). A logit of -inf is a class masked out: its
+    log-probability is -inf. NaN, +inf, or a slice whose logits are all -inf raise `ValueError`.
+    """
+    arr = _as_array(logits, "logits")
+    if arr.ndim == 0:
+        raise ValueError("logits is a single number; log_softmax needs one logit per class (a list or 1-D array)")
+    if not -arr.ndim <= axis < arr.ndim:
+        raise ValueError(f"axis {axis} is out of range for logits with {arr.ndim} dimension(s)")
+    if arr.shape[axis] == 0:
+        raise ValueError("logits is empty along the chosen axis: there must be at least one class")
+    if _is_tensor(arr):
+        import torch
+
+        values = arr.detach()
+        if torch.isnan(values).any():
+            raise ValueError("logits contains NaN")
+        if torch.isposinf(values).any():
+            raise ValueError("logits contains +inf: such a class would take all the probability; use a large finite logit")
+        top = values.amax(dim=axis, keepdim=True)
+        if torch.isneginf(top).any():
+            raise ValueError("logits has a slice whose logits are all -inf: no class is possible")
+        shifted = arr - top  # top is detached: the shift cancels out of the gradient anyway
+        return shifted - torch.log(torch.exp(shifted).sum(dim=axis, keepdim=True))
+    if np.isnan(arr).any():
+        raise ValueError("logits contains NaN")
+    if np.isposinf(arr).any():
+        raise ValueError("logits contains +inf: such a class would take all the probability; use a large finite logit")
+    top = arr.max(axis=axis, keepdims=True)
+    if np.isneginf(top).any():
+        raise ValueError("logits has a slice whose logits are all -inf: no class is possible")
+    shifted = arr - top
+    with np.errstate(under="ignore"):
+        result = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    if isinstance(logits, np.ndarray):
+        return result
+    return result.tolist()

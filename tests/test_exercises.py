@@ -23,6 +23,15 @@ PLANTED_BUGS = [
     ("01_entropy", "safe = np.where(p > 0, p, 1.0)", "safe = p", "0·log 0 gave NaN"),
     ("01_entropy", "terms = np.where(p > 0, -p * np.log2(q), 0.0)", "terms = -p * np.log2(q + 1e-12)", "small epsilon"),
     ("01_entropy", "return cross_entropy(p, q) - entropy(p)", "return cross_entropy(q, p) - entropy(q)", "p and q swapped"),
+    ("02_cross_entropy", "shifted = z - z.max(axis=-1, keepdims=True)", "shifted = z", "forgot the max-shift"),
+    ("02_cross_entropy", "shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))",
+     "np.log(np.exp(shifted) / np.exp(shifted).sum(axis=-1, keepdims=True))", "log 0 = -inf"),
+    ("02_cross_entropy", "axis=-1, keepdims=True", "axis=0, keepdims=True", "wrong axis"),
+    ("02_cross_entropy", "logp = log_softmax(logits)", "logp = np.log(np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True))",
+     "naive overflow"),
+    ("02_cross_entropy", "targets].mean()", "targets].sum()", "missing mean"),
+    ("02_cross_entropy", "return (probs - onehot) / n", "return probs - onehot", "missing mean"),
+    ("02_cross_entropy", "return (probs - onehot) / n", "return (onehot - probs) / n", "sign is flipped"),
 ]
 
 

@@ -13,5 +13,7 @@ from course_utils.checks.lesson01 import (
     check_huffman_lengths,
     check_kl_divergence,
 )
+from course_utils.checks.lesson02 import check_cross_entropy_grad, check_cross_entropy_loss, check_log_softmax
 
-__all__ = ["CheckFailed", "check_entropy", "check_cross_entropy", "check_kl_divergence", "check_huffman_lengths"]
+__all__ = ["CheckFailed", "check_entropy", "check_cross_entropy", "check_kl_divergence", "check_huffman_lengths",
+           "check_log_softmax", "check_cross_entropy_loss", "check_cross_entropy_grad"]

@@ -39,6 +39,9 @@ def fmt(x: Any, digits: int = 4) -> str:
     if isinstance(x, np.ndarray):
         if x.ndim == 0:
             return fmt(x.item(), digits)
+        if x.ndim == 2 and x.size <= 12:  # small enough to read on one line
+            with np.printoptions(precision=digits, suppress=True):
+                return " ".join(np.array2string(x, separator=", ").split())
         if x.ndim >= 2:
             return f"<array of shape {x.shape}>"
         with np.printoptions(precision=digits, threshold=8, edgeitems=3, suppress=True):
