@@ -13,5 +13,14 @@ from course_utils.checks.lesson01 import (
     check_huffman_lengths,
     check_kl_divergence,
 )
+from course_utils.checks.lesson03 import (
+    check_best_smoothing,
+    check_heldout_perplexity,
+    check_ngram_probs,
+    check_perplexity,
+)
 
-__all__ = ["CheckFailed", "check_entropy", "check_cross_entropy", "check_kl_divergence", "check_huffman_lengths"]
+__all__ = [
+    "CheckFailed", "check_entropy", "check_cross_entropy", "check_kl_divergence", "check_huffman_lengths",
+    "check_perplexity", "check_ngram_probs", "check_heldout_perplexity", "check_best_smoothing",
+]
