@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
 
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["prose", "Split", "digits"]
+__all__ = ["prose", "Split", "digits", "MarkovSource", "markov_source", "context_windows"]
 
 
 class Split(NamedTuple):
@@ -49,7 +51,6 @@ def digits(test_fraction: float = 1 / 3, seed: int = 0, n_train: int | None = No
     `n_train` keeps only the first `n_train` training images (a random subset, as the split is
     shuffled), for experiments on small training sets; the test set does not change.
     """
-    import numpy as np
     import torch
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
@@ -72,3 +73,127 @@ def digits(test_fraction: float = 1 / 3, seed: int = 0, n_train: int | None = No
         return torch.tensor(y, dtype=torch.int64)
 
     return Split(inputs(x_train), targets(y_train), inputs(x_test), targets(y_test))
+
+
+class MarkovSource:
+    """A first-order Markov chain over the symbols 0..S-1: a source of text whose entropy rate is known exactly.
+
+    `transition[i, j]` is the probability that symbol j follows symbol i. Sequences start from the
+    stationary distribution π (πP = π), so every position has the same distribution, and the entropy
+    rate, the bits per symbol that no model of the source can beat on average, is
+
+        H = Σ_i π_i · H(P[i, :])        (Cover & Thomas, Elements of Information Theory, 2nd ed., Theorem 4.2.4)
+
+    which makes the chain a yardstick: a model's perplexity on its output can approach 2^H, never go below it.
+    """
+
+    def __init__(self, transition: Any):
+        P = np.array(transition, dtype=np.float64)
+        if P.ndim != 2 or P.shape[0] != P.shape[1] or P.shape[0] < 1:
+            raise ValueError(f"MarkovSource: transition must be a square matrix (S x S), got shape {P.shape}")
+        if not np.isfinite(P).all() or (P < 0).any():
+            raise ValueError("MarkovSource: transition probabilities must be finite and non-negative")
+        sums = P.sum(axis=1)
+        if np.abs(sums - 1).max() > 1e-9:
+            raise ValueError(f"MarkovSource: every row must sum to 1 (row {int(np.argmax(np.abs(sums - 1)))} sums to "
+                             f"{sums[np.argmax(np.abs(sums - 1))]:.6g})")
+        self.transition = P / sums[:, None]
+        self.transition.setflags(write=False)
+        self.stationary = self._stationary(self.transition)
+        self.stationary.setflags(write=False)
+
+    @staticmethod
+    def _stationary(P: np.ndarray) -> np.ndarray:
+        """Solve πP = π with Σπ = 1 (one equation of the singular system replaced by the normalisation)."""
+        S = len(P)
+        A = P.T - np.eye(S)
+        A[-1] = 1.0
+        b = np.zeros(S)
+        b[-1] = 1.0
+        try:
+            pi = np.linalg.solve(A, b)
+        except np.linalg.LinAlgError:
+            raise ValueError("MarkovSource: the chain has no unique stationary distribution "
+                             "(some states cannot reach each other)") from None
+        if not np.allclose(pi @ P, pi, atol=1e-9) or (pi < -1e-12).any():
+            raise ValueError("MarkovSource: the chain has no unique stationary distribution")
+        pi = np.clip(pi, 0.0, None)
+        return pi / pi.sum()
+
+    @property
+    def states(self) -> int:
+        """The number of symbols S."""
+        return len(self.transition)
+
+    def entropy_rate(self, base: float = 2) -> float:
+        """The exact entropy rate H = Σ_i π_i H(P[i]), in bits for base 2 (nats for math.e)."""
+        from course_utils.info import entropy
+
+        return float(self.stationary @ np.asarray(entropy(self.transition, base=base)))
+
+    def sample(self, n: int, seed: int = 0) -> np.ndarray:
+        """n symbols of the chain (int64), the first drawn from π; the same seed gives the same sequence."""
+        if n < 0:
+            raise ValueError(f"MarkovSource.sample: n must be non-negative, got {n}")
+        from bisect import bisect_right
+
+        rng = np.random.default_rng(seed)
+        u = rng.random(n).tolist()
+        cumulative = np.cumsum(self.transition, axis=1)
+        cumulative[:, -1] = 1.0  # u < 1 always lands inside the row, whatever the rounding
+        rows = cumulative.tolist()
+        start = np.cumsum(self.stationary)
+        start[-1] = 1.0
+        out = [0] * n
+        if n:
+            state = bisect_right(start.tolist(), u[0])
+            out[0] = state
+            for t in range(1, n):  # a plain loop over lists: ~0.3 s per million symbols
+                state = bisect_right(rows[state], u[t])
+                out[t] = state
+        return np.array(out, dtype=np.int64)
+
+    def log_probs(self, sequence: Any, base: float = 2) -> np.ndarray:
+        """The true log-probability of each symbol after the first, given the one before it: the best any model can do."""
+        seq = np.asarray(sequence)
+        if seq.ndim != 1 or (seq.size and (seq.min() < 0 or seq.max() >= self.states)):
+            raise ValueError(f"MarkovSource.log_probs: sequence must be a 1-D array of symbols 0..{self.states - 1}")
+        with np.errstate(divide="ignore"):
+            return np.log(self.transition[seq[:-1], seq[1:]]) / np.log(base)
+
+    def __repr__(self) -> str:
+        return f"MarkovSource(states={self.states}, entropy_rate={self.entropy_rate():.4f} bits)"
+
+
+def markov_source(states: int = 5, *, concentration: float = 1.0, seed: int = 0) -> MarkovSource:
+    """A random Markov chain: each row of the transition matrix drawn from a Dirichlet(concentration).
+
+    Small concentrations (e.g. 0.3) give peaked rows and a low entropy rate; large ones approach the
+    uniform chain, whose entropy rate is log2(states). Every entry is positive, so the chain has a unique
+    stationary distribution. The same arguments give the same chain.
+    """
+    if states < 1:
+        raise ValueError(f"markov_source: states must be at least 1, got {states}")
+    if not concentration > 0:
+        raise ValueError(f"markov_source: concentration must be positive, got {concentration}")
+    rng = np.random.default_rng(seed)
+    P = rng.dirichlet(np.full(states, float(concentration)), size=states)
+    P = np.clip(P, 1e-12, None)  # a Dirichlet draw can underflow to 0; keep every state reachable
+    return MarkovSource(P / P.sum(axis=1, keepdims=True))
+
+
+def context_windows(codes: Any, context: int) -> tuple[Any, Any]:
+    """Every (previous `context` symbols, next symbol) pair of a sequence, for next-symbol prediction.
+
+    Returns `(inputs, targets)` as int64 tensors of shapes (N - context, context) and (N - context,):
+    row t of `inputs` is `codes[t : t + context]` and `targets[t]` is `codes[t + context]`.
+    """
+    import torch
+
+    seq = torch.as_tensor(np.asarray(codes) if not isinstance(codes, torch.Tensor) else codes).long()
+    if seq.ndim != 1:
+        raise ValueError(f"context_windows: codes must be 1-D, got shape {tuple(seq.shape)}")
+    if context < 1 or len(seq) <= context:
+        raise ValueError(f"context_windows: need 1 <= context < len(codes), got context={context}, len={len(seq)}")
+    windows = seq.unfold(0, context + 1, 1)
+    return windows[:, :context].contiguous(), windows[:, context].contiguous()

@@ -1,4 +1,4 @@
-"""Information measures: entropy, cross-entropy and KL divergence, in bits or nats; a stable log-softmax.
+"""Information measures: entropy, cross-entropy, KL divergence and perplexity, in bits or nats; a stable log-softmax.
 
 Every function takes a probability distribution along the **last axis**: a list, a NumPy array or a
 torch tensor, one distribution or a batch of them. It returns the same kind: a float for a list
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["entropy", "cross_entropy", "kl_divergence", "log_softmax"]
+__all__ = ["entropy", "cross_entropy", "kl_divergence", "log_softmax", "perplexity", "bits_to_nats", "nats_to_bits"]
 
 #: How far a row's sum may stray from 1 before it is refused, by floating-point precision.
 SUM_TOLERANCE = {np.dtype("float64"): 1e-6, np.dtype("float32"): 1e-4, np.dtype("float16"): 1e-2}
@@ -212,3 +212,110 @@ def log_softmax(logits: Any, axis: int = -1) -> Any:
     if isinstance(logits, np.ndarray):
         return result
     return result.tolist()
+
+
+# -- perplexity and units ---------------------------------------------------------------------------
+
+_BASE_HINT = "base=2 if the values are in bits, base=math.e if in nats (PyTorch's losses are nats)"
+
+
+def _as_values(x: Any, name: str) -> Any:
+    """A number, list, NumPy array or tensor of real numbers as a float array or tensor (NaN and ±inf kept)."""
+    if isinstance(x, (bool, np.bool_)) or x is None or isinstance(x, (str, bytes, dict, set)):
+        raise ValueError(f"{name} must be a number, list, NumPy array or torch tensor of numbers, got {type(x).__name__}")
+    if _is_tensor(x):
+        import torch
+
+        if x.dtype == torch.bool or x.is_complex():
+            raise ValueError(f"{name} must hold real numbers, got a tensor of dtype {x.dtype}")
+        return x if x.is_floating_point() else x.to(torch.float64)
+    if isinstance(x, np.ndarray) and x.dtype.kind not in "iuf":
+        raise ValueError(f"{name} must hold real numbers, got an array of dtype {x.dtype}")
+    try:
+        arr = np.asarray(x, dtype=np.float64) if not isinstance(x, np.ndarray) else x
+    except (ValueError, TypeError) as exc:
+        if "inhomogeneous" in str(exc) or "sequence" in str(exc):
+            raise ValueError(f"{name} is ragged: every row of a batch needs the same length") from None
+        raise ValueError(f"{name} must hold numbers only ({exc})") from None
+    return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
+
+
+def _as_numpy(x: Any) -> np.ndarray:
+    return x.detach().cpu().double().numpy() if _is_tensor(x) else np.asarray(x, dtype=np.float64)
+
+
+def _power(base: float, x: Any) -> Any:
+    """base ** x, elementwise, for arrays and tensors (exact for whole powers of 2, inf on overflow)."""
+    if _is_tensor(x):
+        import torch
+
+        return torch.exp(x) if base == math.e else torch.pow(float(base), x)
+    with np.errstate(over="ignore"):
+        return np.exp(x) if base == math.e else np.power(float(base), x)
+
+
+def perplexity(cross_entropy: Any = None, *, log_probs: Any = None, base: float | None = None) -> Any:
+    """Perplexity: the effective number of equally likely choices per token, `base ** cross_entropy`.
+
+    Give **either** `cross_entropy` (the average surprise per token: one number or an array of them)
+    **or** `log_probs` (each token's log-probability, along the last axis; the cross-entropy is minus
+    their mean), and **always** the `base` they are in: 2 for bits, math.e for nats. There is no
+    default, because the classic mistake is raising 2 to a loss measured in nats.
+
+        perplexity(2.0, base=2)                     # 4.0: as uncertain as a fair four-sided die
+        perplexity(loss.item(), base=math.e)        # from a PyTorch cross-entropy loss
+        perplexity(log_probs=[-1.0, -3.0], base=2)  # 4.0: the geometric mean of 1/p
+
+    A uniform guess over V symbols has perplexity V in any base. Perplexity is `inf` if a token got
+    probability 0. Returns the input's kind (float, list, NumPy array or differentiable tensor).
+    """
+    if base is None:
+        raise ValueError(f"perplexity needs an explicit base: {_BASE_HINT}")
+    _log_of_base(base)  # refuses 1, 0, negative, NaN and non-numbers
+    if (cross_entropy is None) == (log_probs is None):
+        raise ValueError("perplexity takes either a cross_entropy or log_probs=..., not both and not neither")
+    if cross_entropy is not None:
+        ce = _as_values(cross_entropy, "cross_entropy")
+        values = _as_numpy(ce)
+        if np.isnan(values).any():
+            raise ValueError("cross_entropy contains NaN")
+        if (values < -1e-12).any():
+            raise ValueError(
+                f"cross_entropy is negative ({values[values < -1e-12].flat[0]:g}), but it never is: it is minus the mean "
+                "log-probability. Did you pass a mean log-probability (negate it) or a log-likelihood?"
+            )
+        return _finish(_power(base, ce), cross_entropy)
+
+    lp = _as_values(log_probs, "log_probs")
+    if lp.ndim == 0:
+        raise ValueError(
+            "log_probs is a single number; pass one log-probability per token (a list or 1-D array), "
+            "or pass an average as the cross_entropy"
+        )
+    if lp.shape[-1] == 0:
+        raise ValueError("log_probs is empty: perplexity needs at least one token")
+    values = _as_numpy(lp)
+    if np.isnan(values).any():
+        raise ValueError("log_probs contains NaN")
+    if (values > 1e-6).any():
+        raise ValueError(
+            f"log_probs has a positive entry ({values[values > 1e-6].flat[0]:g}), but log-probabilities are never above 0. "
+            "Did you pass probabilities (take their log) or per-token losses (negate them)?"
+        )
+    cross = 0.0 - lp.mean(-1)  # mean surprise per token, in the given base
+    return _finish(_power(base, cross), log_probs)
+
+
+def _rescale(x: Any, factor: float, name: str) -> Any:
+    arr = _as_values(x, name)
+    return _finish(arr * factor, x)
+
+
+def bits_to_nats(x: Any) -> Any:
+    """Convert an amount of information (entropy, loss, log-probability…) from bits to nats: × ln 2."""
+    return _rescale(x, math.log(2), "bits_to_nats: x")
+
+
+def nats_to_bits(x: Any) -> Any:
+    """Convert an amount of information from nats to bits: ÷ ln 2. A PyTorch loss of 0.693 nats is 1 bit."""
+    return _rescale(x, 1 / math.log(2), "nats_to_bits: x")

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Explorer", "distribution_explorer"]
+__all__ = ["Explorer", "distribution_explorer", "curve_explorer"]
 
 
 @dataclass
@@ -94,5 +94,98 @@ def distribution_explorer(
 
     for control in controls.values():
         control.observe(lambda change: redraw(), names="value")
+    redraw()
+    return Explorer(controls, figure, axes, artists, output, redraw, values)
+
+
+def curve_explorer(
+    x: Any,
+    curves: dict[Any, dict[str, Any]],
+    *,
+    name: str = "value",
+    description: str | None = None,
+    value: Any = None,
+    format_value: Callable[[Any], str] = str,
+    describe: Callable[[Any], str] | None = None,
+    styles: dict[str, dict[str, Any]] | None = None,
+    xlabel: str = "",
+    ylabel: str = "",
+    logy: bool = False,
+    figsize: tuple[float, float] = (7.0, 3.6),
+) -> Explorer:
+    """Lines computed in advance for each setting of one knob; a slider switches between them instantly.
+
+    `curves[v][label]` is the line called `label` (its y values over `x`) when the knob is at `v`, e.g.
+    `{0.01: {"train": [...], "held-out": [...]}, 0.1: {...}}`. Nothing is recomputed when the slider moves,
+    so it never lags, which matters when each setting took seconds to train or count. The y axis is fixed
+    over all settings, so a line's movement is real. `describe(v)` gives the title; `styles[label]` passes
+    keyword arguments (color, linestyle, marker) to that label's line. The control is `controls[name]`.
+    """
+    import ipywidgets as widgets
+    from IPython.display import display
+    from matplotlib.figure import Figure
+
+    if not curves:
+        raise ValueError("curve_explorer: curves is empty; give at least one knob setting")
+    settings = list(curves)
+    labels = list(curves[settings[0]])
+    x = np.asarray(x, dtype=float)
+    for setting in settings:
+        if list(curves[setting]) != labels:
+            raise ValueError(f"curve_explorer: the setting {setting!r} has lines {list(curves[setting])}, expected {labels}")
+        for label in labels:
+            if np.shape(curves[setting][label]) != x.shape:
+                raise ValueError(f"curve_explorer: line {label!r} at {setting!r} has shape "
+                                 f"{np.shape(curves[setting][label])}, but x has shape {x.shape}")
+    if value is None:
+        value = settings[0]
+    if value not in curves:
+        raise ValueError(f"curve_explorer: the starting value {value!r} is not one of the settings {settings}")
+    slider = widgets.SelectionSlider(
+        options=[(format_value(v), v) for v in settings], value=value,
+        description=description if description is not None else name,
+        continuous_update=True, style={"description_width": "initial"}, layout=widgets.Layout(width="60%"),
+    )
+    controls = {name: slider}
+    figure = Figure(figsize=figsize)
+    axes = figure.add_subplot()
+    artists: dict[str, Any] = {}
+    for label in labels:
+        (artists[label],) = axes.plot(x, np.asarray(curves[value][label], dtype=float), label=label,
+                                      **(styles or {}).get(label, {}))
+    every = np.concatenate([np.asarray(curves[v][lab], dtype=float).ravel() for v in settings for lab in labels])
+    every = every[np.isfinite(every) & ((every > 0) if logy else True)]
+    if every.size:
+        low, high = float(every.min()), float(every.max())
+        if logy:
+            from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+            axes.set_yscale("log")
+            axes.set_ylim(low / 1.15, high * 1.15)
+            axes.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # 1, 2, 5, 10, 20…: plain numbers
+            axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            axes.yaxis.set_minor_formatter(NullFormatter())
+        else:
+            pad = 0.05 * (high - low or 1.0)
+            axes.set_ylim(low - pad, high + pad)
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.legend(loc="best")
+    artists["title"] = axes.set_title(describe(value) if describe else "")
+    output = widgets.Output()
+    values = {name: value}
+
+    def redraw() -> None:
+        current = slider.value
+        values[name] = current
+        for label in labels:
+            artists[label].set_ydata(np.asarray(curves[current][label], dtype=float))
+        if describe:
+            artists["title"].set_text(describe(current))
+        with output:
+            output.clear_output(wait=True)
+            display(figure)
+
+    slider.observe(lambda change: redraw(), names="value")
     redraw()
     return Explorer(controls, figure, axes, artists, output, redraw, values)

@@ -32,6 +32,15 @@ PLANTED_BUGS = [
     ("02_cross_entropy", "targets].mean()", "targets].sum()", "missing mean"),
     ("02_cross_entropy", "return (probs - onehot) / n", "return probs - onehot", "missing mean"),
     ("02_cross_entropy", "return (probs - onehot) / n", "return (onehot - probs) / n", "sign is flipped"),
+    ("03_perplexity", "return base ** cross_entropy", "return 2 ** cross_entropy", "mixing bases"),
+    ("03_perplexity", "cross_entropy = -np.mean(log_probs, axis=-1)", "cross_entropy = -np.sum(log_probs, axis=-1)",
+     "summed instead of averaging"),
+    ("03_perplexity", "c = context[len(context) - (n - 1):]", "c = context[-(n - 1):]", "context[-0:]"),
+    ("03_perplexity", "(joint.sum() + k * len(alphabet))", "(joint.sum() + k)", "not + k"),
+    ("03_perplexity", "return perplexity(log_probs, 2)", "return perplexity(log_probs, math.e)", "mixing bases"),
+    ("03_perplexity", "for i in range(n - 1, len(test_text)):", "for i in range(len(test_text)):", "first n - 1 characters"),
+    ("03_perplexity", "heldout_perplexity(train_text, valid_text, n, k, alphabet)",
+     "heldout_perplexity(train_text, train_text, n, k, alphabet)", "best k on the training text"),
 ]
 
 

@@ -14,6 +14,15 @@ from course_utils.checks.lesson01 import (
     check_kl_divergence,
 )
 from course_utils.checks.lesson02 import check_cross_entropy_grad, check_cross_entropy_loss, check_log_softmax
+from course_utils.checks.lesson03 import (
+    check_best_smoothing,
+    check_heldout_perplexity,
+    check_ngram_probs,
+    check_perplexity,
+)
 
-__all__ = ["CheckFailed", "check_entropy", "check_cross_entropy", "check_kl_divergence", "check_huffman_lengths",
-           "check_log_softmax", "check_cross_entropy_loss", "check_cross_entropy_grad"]
+__all__ = [
+    "CheckFailed", "check_entropy", "check_cross_entropy", "check_kl_divergence", "check_huffman_lengths",
+    "check_log_softmax", "check_cross_entropy_loss", "check_cross_entropy_grad",
+    "check_perplexity", "check_ngram_probs", "check_heldout_perplexity", "check_best_smoothing",
+]
