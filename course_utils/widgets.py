@@ -93,6 +93,8 @@ def distribution_explorer(
             display(figure)
 
     for control in controls.values():
+        if hasattr(control, "style") and hasattr(control.style, "description_width"):
+            control.style.description_width = "initial"  # show the whole label, not "temperat..."
         control.observe(lambda change: redraw(), names="value")
     redraw()
     return Explorer(controls, figure, axes, artists, output, redraw, values)

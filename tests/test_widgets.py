@@ -36,3 +36,9 @@ def test_reference_is_drawn_and_unknown_controls_are_refused():
     assert len(explorer.artists["reference"]) == 8
     with pytest.raises(KeyError, match="no control named 'temperature'"):
         explorer.set(temperature=2.0)
+
+
+def test_labels_are_shown_whole():
+    slider = widgets.FloatSlider(value=1.0, description="a long description")
+    distribution_explorer(peaked, {"sharpness": slider})
+    assert slider.style.description_width == "initial"
