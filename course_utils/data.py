@@ -9,7 +9,7 @@ import numpy as np
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["prose", "Split", "digits", "MarkovSource", "markov_source", "context_windows"]
+__all__ = ["prose", "Split", "digits", "MarkovSource", "markov_source", "context_windows", "modular_addition"]
 
 
 class Split(NamedTuple):
@@ -197,3 +197,27 @@ def context_windows(codes: Any, context: int) -> tuple[Any, Any]:
         raise ValueError(f"context_windows: need 1 <= context < len(codes), got context={context}, len={len(seq)}")
     windows = seq.unfold(0, context + 1, 1)
     return windows[:, :context].contiguous(), windows[:, context].contiguous()
+
+
+def modular_addition(p: int = 97, train_fraction: float = 0.3, seed: int = 0) -> Split:
+    """Every pair (a, b) of residues mod p, labelled (a + b) mod p, split at random into train and test.
+
+    This is the task on which grokking was found (Power et al., "Grokking: Generalization Beyond
+    Overfitting on Small Algorithmic Datasets", 2022). There are p² pairs in all; `round(train_fraction·p²)`
+    of them, chosen by a random permutation drawn from `seed`, are for training and the rest for testing, so
+    each pair lies on exactly one side and the same seed gives the same split. Returns a `Split` of int64
+    tensors: inputs of shape (n, 2) holding (a, b), and labels of shape (n,), ready for
+    `torch.nn.functional.cross_entropy` over p classes.
+    """
+    import torch
+
+    if not isinstance(p, int) or p < 2:
+        raise ValueError(f"modular_addition: p must be an integer of at least 2, got {p!r}")
+    n_train = round(train_fraction * p * p)
+    if not 0 < train_fraction < 1 or not 0 < n_train < p * p:
+        raise ValueError(f"modular_addition: train_fraction must leave pairs on both sides, got {train_fraction}")
+    pairs = torch.cartesian_prod(torch.arange(p), torch.arange(p))  # row a·p + b holds (a, b)
+    labels = (pairs[:, 0] + pairs[:, 1]) % p
+    order = torch.randperm(p * p, generator=torch.Generator().manual_seed(seed))
+    train, test = order[:n_train], order[n_train:]
+    return Split(pairs[train], labels[train], pairs[test], labels[test])

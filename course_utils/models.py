@@ -2,14 +2,18 @@
 
 - `CharMLP`: a tiny character language model (lesson 03 trains it in seconds on one CPU thread;
   later lessons reuse it to overfit text and to watch loss curves).
+- `ModularMLP`: a two-layer network with a quadratic activation for arithmetic mod p (lesson 08 watches it
+  grok in seconds; lesson 09 reuses it for a capability that appears suddenly).
 """
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
-__all__ = ["CharMLP"]
+__all__ = ["CharMLP", "ModularMLP"]
 
 
 class CharMLP(nn.Module):
@@ -37,3 +41,61 @@ class CharMLP(nn.Module):
         if x.ndim != 2 or x.shape[1] != self.context:
             raise ValueError(f"CharMLP expects input of shape (batch, {self.context}), got {tuple(x.shape)}")
         return self.out(torch.tanh(self.hidden(self.embed(x).flatten(1))))
+
+
+class ModularMLP(nn.Module):
+    """A two-layer network for (a, b) -> (a ∘ b) mod p with a quadratic activation, after Gromov
+    ("Grokking modular arithmetic", 2023):
+
+        h = U[a] + V[b]                (hidden pre-activations, `hidden` units; U, V are p x hidden)
+        logits = (h * h) @ w_out       (w_out is hidden x p: one logit per residue)
+
+    The first layer acts on the one-hot codes of a and b, so row a of U is simply a's weights. With
+    `embed_dim=None` U and V are free parameters (`w_in`, shape 2p x hidden, U its first p rows): Gromov's
+    network. With `embed_dim=d` each residue first gets one learned embedding, shared by both inputs
+    (`embedding`, p x d, as in the transformers of Power et al. 2022 and Nanda et al. 2023), and
+    `w_in` (2d x hidden) maps [E[a], E[b]] to h, so U = E @ w_in[:d] and V = E @ w_in[d:].
+    `first_layer()` returns U and V either way: the weights a Fourier analysis of the network reads.
+
+    The square is what makes the network able to add: cos(x)·cos(y) contains cos(x + y), so squared
+    sums of waves in a and in b contain waves in a + b. Weights are drawn with standard deviation
+    `init_scale / sqrt(fan_in)` (the embedding with `init_scale`); `seed` fixes them without touching
+    the global generator. Input: int64 tensor (n, 2) of pairs. Output: logits (n, p), in nats for
+    `torch.nn.functional.cross_entropy`.
+    """
+
+    def __init__(self, p: int, hidden: int = 128, embed_dim: int | None = 64, *, init_scale: float = 1.0,
+                 seed: int | None = None):
+        super().__init__()
+        if min(p, hidden) < 1 or (embed_dim is not None and embed_dim < 1):
+            raise ValueError("ModularMLP: p, hidden and embed_dim must be positive")
+        if not init_scale > 0:
+            raise ValueError(f"ModularMLP: init_scale must be positive, got {init_scale}")
+        self.p, self.hidden, self.embed_dim = p, hidden, embed_dim
+        generator = torch.Generator().manual_seed(seed) if seed is not None else None
+
+        def normal(*shape: int, std: float) -> nn.Parameter:
+            return nn.Parameter(torch.randn(*shape, generator=generator) * std)
+
+        if embed_dim is None:
+            self.register_parameter("embedding", None)
+            width = p
+        else:
+            self.embedding = normal(p, embed_dim, std=init_scale)
+            width = embed_dim
+        self.w_in = normal(2 * width, hidden, std=init_scale / math.sqrt(2 * width))
+        self.w_out = normal(hidden, p, std=init_scale / math.sqrt(hidden))
+
+    def first_layer(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """U and V (each p x hidden): the hidden pre-activation for the pair (a, b) is U[a] + V[b]."""
+        if self.embedding is None:
+            return self.w_in[: self.p], self.w_in[self.p :]
+        d = self.embed_dim
+        return self.embedding @ self.w_in[:d], self.embedding @ self.w_in[d:]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim != 2 or x.shape[1] != 2:
+            raise ValueError(f"ModularMLP expects input pairs of shape (batch, 2), got {tuple(x.shape)}")
+        U, V = self.first_layer()  # p x hidden each: cheaper than mapping every pair's embeddings
+        h = U.index_select(0, x[:, 0]) + V.index_select(0, x[:, 1])  # on a CPU several times faster than U[x[:, 0]]
+        return (h * h) @ self.w_out

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Explorer", "distribution_explorer", "curve_explorer"]
+__all__ = ["Explorer", "distribution_explorer", "curve_explorer", "timeline_explorer"]
 
 
 @dataclass
@@ -191,3 +191,117 @@ def curve_explorer(
     slider.observe(lambda change: redraw(), names="value")
     redraw()
     return Explorer(controls, figure, axes, artists, output, redraw, values)
+
+
+def timeline_explorer(
+    steps: Any,
+    curves: dict[str, Any],
+    snapshots: Any,
+    *,
+    snapshot_x: Any = None,
+    value: int | None = None,
+    describe: Callable[[int], str] | None = None,
+    styles: dict[str, dict[str, Any]] | None = None,
+    logx: bool = True,
+    xlabel: str = "training step",
+    curve_ylabel: str = "",
+    snapshot_xlabel: str = "",
+    snapshot_ylabel: str = "",
+    snapshot_color: str = "#0072B2",
+    figsize: tuple[float, float] = (10.0, 3.6),
+) -> Explorer:
+    """Replay a recorded training run with one slider over its steps.
+
+    Left: the `curves` (each a value per recorded step, e.g. train and test accuracy) drawn up to the
+    chosen step, with a marker at it; the axes are fixed to the whole run, so the curve grows into them.
+    Right: `snapshots[i]`, a bar chart of something measured at `steps[i]` (e.g. a weight spectrum), on a
+    fixed y axis. Everything was recorded in advance, so moving the slider only swaps in values. With
+    `logx` the step axis is logarithmic and step 0 is left out of the curves (it can still be selected).
+    `describe(step)` gives the title. The control is `controls["step"]`.
+    """
+    import ipywidgets as widgets
+    from IPython.display import display
+    from matplotlib.figure import Figure
+
+    step_values = np.asarray(steps)
+    if step_values.ndim != 1 or step_values.size == 0:
+        raise ValueError(f"timeline_explorer: steps must be a non-empty 1-D sequence, got shape {step_values.shape}")
+    if np.any(np.diff(step_values) <= 0):
+        raise ValueError("timeline_explorer: steps must be strictly increasing")
+    if not curves:
+        raise ValueError("timeline_explorer: curves is empty; give at least one line")
+    lines = {label: np.asarray(values, dtype=float) for label, values in curves.items()}
+    for label, values in lines.items():
+        if values.shape != step_values.shape:
+            raise ValueError(f"timeline_explorer: curve {label!r} has shape {values.shape}, but steps has shape "
+                             f"{step_values.shape}")
+    bars = np.asarray(snapshots, dtype=float)
+    if bars.ndim != 2 or len(bars) != len(step_values):
+        raise ValueError(f"timeline_explorer: snapshots must have one row per step, shape ({len(step_values)}, K); "
+                         f"got {bars.shape}")
+    positions = np.arange(bars.shape[1]) if snapshot_x is None else np.asarray(snapshot_x, dtype=float)
+    if positions.shape != (bars.shape[1],):
+        raise ValueError(f"timeline_explorer: snapshot_x has shape {positions.shape}, expected ({bars.shape[1]},)")
+    step_list = [int(v) for v in step_values]
+    if value is None:
+        value = step_list[-1]
+    if value not in step_list:
+        raise ValueError(f"timeline_explorer: the starting step {value!r} was not recorded")
+
+    slider = widgets.SelectionSlider(
+        options=[(str(v), v) for v in step_list], value=value, description="step",
+        continuous_update=True, style={"description_width": "initial"}, layout=widgets.Layout(width="70%"),
+    )
+    controls = {"step": slider}
+    figure = Figure(figsize=figsize)
+    curve_axes, bar_axes = figure.subplots(1, 2)
+    shown = step_values > 0 if logx else np.ones(step_values.shape, dtype=bool)
+    artists: dict[str, Any] = {}
+    for label, values in lines.items():
+        (artists[label],) = curve_axes.plot([], [], label=label, **(styles or {}).get(label, {}))
+    every = np.concatenate([values[shown] for values in lines.values()])
+    every = every[np.isfinite(every)]
+    if logx:
+        curve_axes.set_xscale("log")
+        curve_axes.set_xlim(step_values[shown].min() / 1.2, step_values.max() * 1.2)
+    else:
+        span = float(step_values.max() - step_values.min()) or 1.0
+        curve_axes.set_xlim(step_values.min() - 0.02 * span, step_values.max() + 0.02 * span)
+    if every.size:
+        low, high = float(every.min()), float(every.max())
+        pad = 0.05 * (high - low or 1.0)
+        curve_axes.set_ylim(low - pad, high + pad)
+    artists["marker"] = curve_axes.axvline(max(value, 1) if logx else value, color="#000000", lw=1, alpha=0.5)
+    curve_axes.set_xlabel(xlabel + (" (log scale)" if logx else ""))
+    curve_axes.set_ylabel(curve_ylabel)
+    curve_axes.legend(loc="best")
+    width = 0.8 * (float(np.min(np.diff(positions))) if len(positions) > 1 else 1.0)
+    artists["bars"] = bar_axes.bar(positions, bars[step_list.index(value)], width=width, color=snapshot_color)
+    top = float(np.nanmax(bars)) if np.isfinite(bars).any() else 1.0
+    bar_axes.set_ylim(min(0.0, float(np.nanmin(bars))), (top or 1.0) * 1.05)
+    bar_axes.set_xlabel(snapshot_xlabel)
+    bar_axes.set_ylabel(snapshot_ylabel)
+    artists["title"] = figure.suptitle(describe(value) if describe else "")
+    output = widgets.Output()
+    values = {"step": value}
+
+    def redraw() -> None:
+        current = slider.value
+        values["step"] = current
+        index = step_list.index(current)
+        upto = shown & (step_values <= current)
+        for label, series in lines.items():
+            artists[label].set_data(step_values[upto], series[upto])
+        x = max(current, 1) if logx else current
+        artists["marker"].set_xdata([x, x])
+        for bar, height in zip(artists["bars"], bars[index]):
+            bar.set_height(height)
+        if describe:
+            artists["title"].set_text(describe(current))
+        with output:
+            output.clear_output(wait=True)
+            display(figure)
+
+    slider.observe(lambda change: redraw(), names="value")
+    redraw()
+    return Explorer(controls, figure, (curve_axes, bar_axes), artists, output, redraw, values)

@@ -41,6 +41,14 @@ PLANTED_BUGS = [
     ("03_perplexity", "for i in range(n - 1, len(test_text)):", "for i in range(len(test_text)):", "first n - 1 characters"),
     ("03_perplexity", "heldout_perplexity(train_text, valid_text, n, k, alphabet)",
      "heldout_perplexity(train_text, train_text, n, k, alphabet)", "best k on the training text"),
+    ("08_grokking", "labels = (pairs[:, 0] + pairs[:, 1]) % p", "labels = pairs[:, 0] + pairs[:, 1]", "forgot the `% p`"),
+    ("08_grokking", "order = torch.randperm(p * p, generator=torch.Generator().manual_seed(seed))",
+     "order = torch.randperm(p * p)", "same seed"),
+    ("08_grokking", "coefficients = torch.fft.rfft(W, dim=0)", "coefficients = torch.fft.rfft(W, dim=-1)", "wrong axis"),
+    ("08_grokking", "power = coefficients.abs() ** 2", "power = coefficients.abs()", "amplitude"),
+    ("08_grokking", "power[1:] *= 2  # k and p - k together", "power *= 2  # k and p - k together", "no partner"),
+    ("08_grokking", "W_out = torch.cos(theta + phi + psi).T", "W_out = torch.cos(theta - phi - psi).T", "sign error"),
+    ("08_grokking", "power = power_spectrum(W).sum(1)[1:]", "power = power_spectrum(W).sum(1)", "leave out k = 0"),
 ]
 
 

@@ -38,3 +38,67 @@ def test_learns_a_pattern_that_needs_its_whole_context():
     model = CharMLP(5, 2, embed_dim=8, hidden=32)
     history = train(model, (x, y), steps=300, optimizer=torch.optim.Adam(model.parameters(), lr=1e-2), progress=False)
     assert history.last("train_batch_loss") < 0.05  # nats; a unigram model would need log 5 = 1.6
+
+
+# -- ModularMLP ------------------------------------------------------------------------------------------
+
+from course_utils.models import ModularMLP  # noqa: E402
+
+
+def test_modular_mlp_shapes_and_parameter_count():
+    net = ModularMLP(11, hidden=8, embed_dim=5, seed=0)
+    pairs = torch.tensor([[0, 1], [10, 10], [3, 7]])
+    assert net(pairs).shape == (3, 11)
+    assert sum(q.numel() for q in net.parameters()) == 11 * 5 + 2 * 5 * 8 + 8 * 11
+    one_hot = ModularMLP(11, hidden=8, embed_dim=None, seed=0)
+    assert one_hot.embedding is None and one_hot.w_in.shape == (22, 8)
+    assert sum(q.numel() for q in one_hot.parameters()) == 22 * 8 + 8 * 11
+
+
+def test_modular_mlp_is_the_quadratic_network_it_documents():
+    """h = [E_a, E_b] @ w_in = U[a] + V[b]; logits = (h * h) @ w_out, with U, V from first_layer()."""
+    net = ModularMLP(7, hidden=6, embed_dim=4, seed=1)
+    pairs = torch.cartesian_prod(torch.arange(7), torch.arange(7))
+    with torch.no_grad():
+        h = torch.cat([net.embedding[pairs[:, 0]], net.embedding[pairs[:, 1]]], 1) @ net.w_in
+        torch.testing.assert_close(net(pairs), (h * h) @ net.w_out)
+        U, V = net.first_layer()
+        torch.testing.assert_close(U[pairs[:, 0]] + V[pairs[:, 1]], h)
+        one_hot = ModularMLP(7, hidden=6, embed_dim=None, seed=1)
+        x = torch.cat([torch.nn.functional.one_hot(pairs[:, 0], 7), torch.nn.functional.one_hot(pairs[:, 1], 7)], 1)
+        h = x.float() @ one_hot.w_in
+        torch.testing.assert_close(one_hot(pairs), (h * h) @ one_hot.w_out)
+
+
+def test_modular_mlp_seed_and_init_scale():
+    a, b, c = ModularMLP(5, 4, 3, seed=2), ModularMLP(5, 4, 3, seed=2), ModularMLP(5, 4, 3, seed=3)
+    assert all(torch.equal(x, y) for x, y in zip(a.parameters(), b.parameters()))
+    assert not torch.equal(a.w_in, c.w_in)
+    big = ModularMLP(5, 4, 3, init_scale=3.0, seed=2)
+    torch.testing.assert_close(big.w_out, 3.0 * a.w_out)
+    state = torch.random.get_rng_state()
+    ModularMLP(5, 4, 3, seed=7)
+    assert torch.equal(state, torch.random.get_rng_state())  # a seeded model leaves the global generator alone
+
+
+def test_modular_mlp_refuses_bad_input():
+    net = ModularMLP(5, 4, 3)
+    with pytest.raises(ValueError, match=r"\(batch, 2\)"):
+        net(torch.zeros(4, 3, dtype=torch.long))
+    with pytest.raises(ValueError, match="positive"):
+        ModularMLP(5, 0)
+    with pytest.raises(ValueError, match="init_scale"):
+        ModularMLP(5, 4, init_scale=0.0)
+
+
+def test_modular_mlp_learns_addition_mod_a_small_prime():
+    """Trained on half of the addition table of Z_23, the network generalizes to the other half."""
+    from course_utils.data import modular_addition
+    from course_utils.training import evaluator
+
+    x_train, y_train, x_test, y_test = modular_addition(23, 0.5, seed=0)
+    net = ModularMLP(23, hidden=32, embed_dim=16, seed=0)
+    optimizer = torch.optim.AdamW(net.parameters(), lr=2e-2, weight_decay=1.0, betas=(0.9, 0.98))
+    history = train(net, (x_train, y_train), steps=400, optimizer=optimizer, progress=False, eval_every=50,
+                    evaluate=evaluator({"test": (x_test, y_test)}))
+    assert history.last("test_acc") > 0.9
