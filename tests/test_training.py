@@ -81,3 +81,4 @@ def test_repro_helpers():
             fast_cpu(0)
     finally:
         torch.set_num_threads(before)
+        torch.set_flush_denormal(False)  # process-wide: left on, it would upset hypothesis in later tests
