@@ -88,7 +88,8 @@ def run_notebook(path: Path, timeout: int = 600) -> RunResult:
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    # The kernel's own log level: keeps ipykernel's "running over TCP" notice out of the table.
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=["--IPKernelApp.log_level=ERROR"],
                             resources={"metadata": {"path": str(path.parent)}})
     sampler: list[_PeakMemory] = []
     current = {"index": -1}
