@@ -41,6 +41,15 @@ class Explorer:
         display(widgets.VBox([*self.controls.values(), self.output]))
 
 
+def _show(output: Any, figure: Any) -> None:
+    """Replace what the explorer's output area shows with the figure as it is now."""
+    from IPython.display import display
+
+    with output:
+        output.clear_output(wait=True)
+        display(figure)
+
+
 def distribution_explorer(
     distribution: Callable[..., Any],
     controls: dict[str, Any],
@@ -58,7 +67,6 @@ def distribution_explorer(
     behind the distribution (e.g. a target to compare with).
     """
     import ipywidgets as widgets
-    from IPython.display import display
     from matplotlib.figure import Figure
 
     values = {name: control.value for name, control in controls.items()}
@@ -88,9 +96,7 @@ def distribution_explorer(
             bar.set_height(height)
         if describe:
             artists["title"].set_text(describe(new))
-        with output:
-            output.clear_output(wait=True)
-            display(figure)
+        _show(output, figure)
 
     for control in controls.values():
         if hasattr(control, "style") and hasattr(control.style, "description_width"):
@@ -124,7 +130,6 @@ def curve_explorer(
     keyword arguments (color, linestyle, marker) to that label's line. The control is `controls[name]`.
     """
     import ipywidgets as widgets
-    from IPython.display import display
     from matplotlib.figure import Figure
 
     if not curves:
@@ -184,9 +189,7 @@ def curve_explorer(
             artists[label].set_ydata(np.asarray(curves[current][label], dtype=float))
         if describe:
             artists["title"].set_text(describe(current))
-        with output:
-            output.clear_output(wait=True)
-            display(figure)
+        _show(output, figure)
 
     slider.observe(lambda change: redraw(), names="value")
     redraw()
@@ -220,7 +223,6 @@ def timeline_explorer(
     `describe(step)` gives the title. The control is `controls["step"]`.
     """
     import ipywidgets as widgets
-    from IPython.display import display
     from matplotlib.figure import Figure
 
     step_values = np.asarray(steps)
@@ -298,9 +300,7 @@ def timeline_explorer(
             bar.set_height(height)
         if describe:
             artists["title"].set_text(describe(current))
-        with output:
-            output.clear_output(wait=True)
-            display(figure)
+        _show(output, figure)
 
     slider.observe(lambda change: redraw(), names="value")
     redraw()
