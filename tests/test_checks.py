@@ -20,6 +20,8 @@ from course_utils.checks import (
 from course_utils.checks.core import Checker, checker, fmt
 from course_utils.checks.lesson01 import huffman_mean_length
 
+from check_helpers import fails_with
+
 
 def _plogq(p, q, log=np.log2):
     p, q = np.asarray(p, float), np.asarray(q, float)
@@ -35,10 +37,7 @@ def good_ce(p, q):
     return -_plogq(p, q).sum(-1)
 
 
-def failure(check, fn) -> str:
-    with pytest.raises(CheckFailed) as caught:
-        check(fn)
-    return str(caught.value)
+failure = fails_with  # the checker's message, asserting it is a CheckFailed and not a checker defect
 
 
 def test_correct_functions_pass_with_one_line(capsys):

@@ -16,15 +16,7 @@ from course_utils.checks import (
     check_perplexity,
 )
 
-
-def fails_with(check, fn, *fragments: str) -> str:
-    with pytest.raises(CheckFailed) as info:
-        check(fn)
-    message = str(info.value)
-    for fragment in fragments:
-        assert fragment in message, f"{fragment!r} not in {message!r}"
-    assert "checker itself failed" not in message, message
-    return message
+from check_helpers import fails_with
 
 
 # -- exercise 1: perplexity ------------------------------------------------------------------------

@@ -15,17 +15,9 @@ from course_utils.checks import (
     check_modular_addition_split,
     check_power_spectrum,
 )
+
+from check_helpers import fails_with
 from course_utils.data import modular_addition
-
-
-def fails_with(check, fn, *fragments: str) -> str:
-    with pytest.raises(CheckFailed) as info:
-        check(fn)
-    message = str(info.value)
-    for fragment in fragments:
-        assert fragment in message, f"{fragment!r} not in {message!r}"
-    assert "checker itself failed" not in message, message
-    return message
 
 
 # -- exercise 1: the data set and its split ---------------------------------------------------------
