@@ -2,6 +2,8 @@
 
 - `CharMLP`: a tiny character language model (lesson 03 trains it in seconds on one CPU thread;
   later lessons reuse it to overfit text and to watch loss curves).
+- `MLP`: a plain fully connected classifier (lessons 04-07 train it on the digits: to overfit, with
+  dropout, with L1 or L2 penalties, and to prune it).
 - `ModularMLP`: a two-layer network with a quadratic activation for arithmetic mod p (lesson 08 watches it
   grok in seconds; lesson 09 reuses it for a capability that appears suddenly).
 """
@@ -13,7 +15,41 @@ import math
 import torch
 from torch import nn
 
-__all__ = ["CharMLP", "ModularMLP"]
+__all__ = ["MLP", "CharMLP", "ModularMLP"]
+
+
+class MLP(nn.Module):
+    """Linear → ReLU → ... → Linear: `sizes = [inputs, hidden..., outputs]`, output logits (nats for
+    `torch.nn.functional.cross_entropy`).
+
+    `dropout` zeroes each hidden unit with that probability in training mode (PyTorch's inverted dropout:
+    survivors are scaled by 1 / (1 - p), and eval mode uses every unit unscaled); 0 adds no dropout layer.
+    `seed` fixes the initial weights (PyTorch's default initialization) without touching the global
+    generator, so two models built with the same seed start identical. `linears` lists the weight layers in
+    order, for code that inspects, penalises or prunes them.
+    """
+
+    def __init__(self, sizes: list[int] | tuple[int, ...], *, dropout: float = 0.0, seed: int | None = None):
+        super().__init__()
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"MLP: sizes needs at least an input and an output size, all positive; got {sizes}")
+        if not 0 <= dropout < 1:
+            raise ValueError(f"MLP: dropout must lie in [0, 1), got {dropout}")
+        self.sizes, self.dropout = list(sizes), dropout
+        if seed is None:
+            self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+        else:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+        self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[-1] != self.sizes[0]:
+            raise ValueError(f"MLP expects inputs with {self.sizes[0]} features, got shape {tuple(x.shape)}")
+        for layer in self.linears[:-1]:
+            x = self.drop(torch.relu(layer(x)))
+        return self.linears[-1](x)
 
 
 class CharMLP(nn.Module):

@@ -1,4 +1,4 @@
-"""models.CharMLP: shapes, errors, and that it learns a pattern an n-gram of its context length can."""
+"""models: CharMLP (shapes, errors, learns what an n-gram of its context length can) and MLP (seeded init, dropout)."""
 
 from __future__ import annotations
 
@@ -102,3 +102,40 @@ def test_modular_mlp_learns_addition_mod_a_small_prime():
     history = train(net, (x_train, y_train), steps=400, optimizer=optimizer, progress=False, eval_every=50,
                     evaluate=evaluator({"test": (x_test, y_test)}))
     assert history.last("test_acc") > 0.9
+
+
+# -- MLP ------------------------------------------------------------------------------------------
+
+def test_mlp_shapes_and_seeded_init():
+    from course_utils.models import MLP
+
+    a, b = MLP([64, 32, 10], seed=3), MLP([64, 32, 10], seed=3)
+    before = torch.random.get_rng_state()
+    c = MLP([64, 32, 10], seed=4)
+    assert torch.equal(torch.random.get_rng_state(), before), "a seeded MLP must not move the global generator"
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    assert not torch.equal(a.linears[0].weight, c.linears[0].weight)
+    assert a(torch.zeros(5, 64)).shape == (5, 10)
+    assert [l.weight.shape for l in a.linears] == [(32, 64), (10, 32)]
+
+
+def test_mlp_dropout_only_in_training_mode():
+    from course_utils.models import MLP
+
+    model = MLP([8, 256, 3], dropout=0.5, seed=0)
+    x = torch.ones(4, 8)
+    model.eval()
+    assert torch.equal(model(x), model(x))
+    model.train()
+    torch.manual_seed(0)
+    assert not torch.equal(model(x), model(x))
+    plain = MLP([8, 256, 3], seed=0).eval()
+    assert torch.equal(plain(x), model.eval()(x)), "eval mode must use every unit, unscaled"
+
+
+@pytest.mark.parametrize("sizes,dropout", [([64], 0.0), ([64, 0, 10], 0.0), ([64, 10], 1.0), ([64, 10], -0.1)])
+def test_mlp_rejects_bad_arguments(sizes, dropout):
+    from course_utils.models import MLP
+
+    with pytest.raises(ValueError, match="MLP"):
+        MLP(sizes, dropout=dropout)
