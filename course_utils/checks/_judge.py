@@ -14,7 +14,7 @@ import numpy as np
 
 from course_utils.checks.core import CheckFailed, Checker, diff_summary, fmt
 
-__all__ = ["fail", "call", "as_array", "judge", "returned_dtype", "log_base_mistakes"]
+__all__ = ["fail", "call", "as_array", "judge", "differences", "returned_dtype", "log_base_mistakes", "matches_value"]
 
 
 def fail(message: str, hint: str = "") -> None:
@@ -72,16 +72,20 @@ def _scalar_text(got: float, expected: float) -> tuple[str, str]:
     return g, e
 
 
-def judge(c: Checker, text: str, got: Any, expected: Any, *, unit: str = "", mistakes: dict[str, Any] | None = None,
+def judge(c: Checker, text: str, got: Any, expected: Any, *, unit: str = "",
+          mistakes: dict[str, Any] | list[tuple[str, Any]] | None = None,
           rtol: float = 1e-6, atol: float = 1e-9, fallback: str = "") -> None:
-    """Pass if got ≈ expected. Otherwise name the first mistake in `mistakes` (hint → the value it gives)
-    that explains `got`, or `fallback`; a scalar shows both values, an array the largest difference."""
+    """Pass if got ≈ expected. Otherwise name the mistake in `mistakes` (hint → the value it gives, as a dict or
+    a list of pairs when one mistake has several forms) that explains `got` (if two different mistakes do,
+    neither), or else `fallback`; a scalar shows both values, an array the largest difference."""
     got_a, exp_a = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     if got_a.shape == exp_a.shape and np.allclose(got_a, exp_a, rtol=rtol, atol=atol):
         c.require(True, "")
         return
-    matches = [why for why, wrong in (mistakes or {}).items() if matches_value(got_a, wrong)]
-    reason = matches[0] if len(matches) == 1 else fallback  # two mistakes give this value: name neither
+    pairs = mistakes.items() if isinstance(mistakes, dict) else (mistakes or [])
+    # a mistake that gives (nearly) the right value on this input cannot be told from a rounding error: skip it
+    matches = {why for why, wrong in pairs if matches_value(got_a, wrong) and not matches_value(exp_a, wrong)}
+    reason = matches.pop() if len(matches) == 1 else fallback  # two mistakes give this value: name neither
     unit_text = f" {unit}" if unit else ""
     if got_a.ndim == 0:
         if unit.startswith("bits") and float(exp_a) == 1.0:
@@ -90,9 +94,23 @@ def judge(c: Checker, text: str, got: Any, expected: Any, *, unit: str = "", mis
         fail(f"{text} returned {g}, expected {e}{unit_text}", reason)
     if got_a.shape != exp_a.shape:
         fail(f"{text} returned shape {got_a.shape}, expected {exp_a.shape}", reason)
-    if got_a.size <= 6 and fmt(got_a) != fmt(exp_a):
+    small = got_a.size <= 8 if got_a.ndim == 1 else got_a.size <= 12
+    if small and fmt(got_a) != fmt(exp_a):
         fail(f"{text} returned {fmt(got_a)}, expected {fmt(exp_a)}{unit_text}", reason)
-    fail(f"{text} returned an array of shape {got_a.shape}{unit_text}: {diff_summary(got_a, exp_a)}", reason)
+    fail(f"{text} returned an array of shape {got_a.shape}{unit_text}: {differences(got_a, exp_a, rtol, atol)}", reason)
+
+
+def differences(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> str:
+    """How many entries are off, by how much at most and where, with digits enough to see the difference."""
+    if np.abs(got - expected).max(initial=0) > 1e-3 or not np.isfinite(got).all():
+        return diff_summary(got, expected)
+    with np.errstate(invalid="ignore"):
+        gap = np.abs(got - expected)
+    where = np.unravel_index(int(np.argmax(gap)), gap.shape)
+    index = ", ".join(str(int(i)) for i in where)
+    bad = int(np.sum(~np.isclose(got, expected, rtol=rtol, atol=atol)))
+    return (f"{bad} of {got.size} entries off by up to {gap[where]:.2g}, the most at [{index}]: "
+            f"got {got[where]:.12g}, expected {expected[where]:.12g}")
 
 
 MISSING_MINUS = "a missing minus sign? (logs of probabilities are ≤ 0)"
