@@ -232,10 +232,31 @@ def e_sum_of_surprises(p):
     return -np.sum(np.log2(p), axis=-1)
 
 
+def e_scipy_no_axis(p):  # scipy's default axis is 0
+    return scipy.stats.entropy(p, base=2)
+
+
+def e_log2_count(p):
+    return np.log2(np.shape(p)[-1]) * np.ones(np.shape(p)[:-1])
+
+
+def e_perplexity(p):
+    return 2 ** entropy(p)
+
+
+def e_extra_minus(p):  # log2(1/p) is already positive
+    p = np.asarray(p, dtype=float)
+    return -np.sum(np.where(p > 0, p * np.log2(1 / np.where(p > 0, p, 1.0)), 0.0), axis=-1)
+
+
+def e_torch_nats(p):
+    return torch.distributions.Categorical(probs=torch.as_tensor(p)).entropy()
+
+
 ENTROPY_MISTAKES = [
     (e_nats, "natural log instead of log2", "named"),
     (e_log10, "log10 instead of log2", "named"),
-    (e_no_minus, "missing minus sign", "named"),
+    (e_no_minus, "sign flipped", "named"),
     (e_no_zero_handling, "0·log 0 gave NaN", "named"),
     (e_mask_flattens, "p[p > 0] flattens rows", "named"),
     (e_no_axis, "axis=-1 missing", "named"),
@@ -250,6 +271,11 @@ ENTROPY_MISTAKES = [
     (e_normalise_globally, "p / p.sum() divided by the whole batch", "named"),
     (e_math_log2, "math.log2 takes one number", "named"),
     (e_inf_on_zero, "an inf from log2 0", "named"),
+    (e_scipy_no_axis, "reduced over axis 0", "named"),
+    (e_log2_count, "that is log2 K", "named"),
+    (e_perplexity, "that is 2^H", "named"),
+    (e_extra_minus, "sign flipped", "named"),
+    (e_torch_nats, "natural log instead of log2", "named"),
 ]
 
 
@@ -313,6 +339,20 @@ def c_weights_by_q(p, q):
     return entropy(q)
 
 
+def c_scipy_entropy_pq(p, q):  # scipy.stats.entropy(p, q) is the KL divergence
+    return scipy.stats.entropy(p, q, base=2, axis=-1)
+
+
+def c_clip(p, q):
+    return -np.sum(np.asarray(p) * np.log2(np.clip(q, 1e-15, 1)), axis=-1)
+
+
+def c_sum_of_entropies(p, q):
+    return entropy(p) + entropy(q)
+
+
+
+
 CROSS_ENTROPY_MISTAKES = [
     (c_swapped, "p and q swapped", "named"),
     (c_nats, "natural log instead of log2", "named"),
@@ -321,12 +361,15 @@ CROSS_ENTROPY_MISTAKES = [
     (c_no_zero_handling, "0·log 0 gave NaN", "named"),
     (c_returns_kl, "that is KL(p‖q)", "named"),
     (c_returns_entropy, "that is H(p)", "named"),
-    (c_no_minus, "missing minus sign", "named"),
+    (c_no_minus, "sign flipped", "named"),
     (c_dot, "fails on a batch", "named"),
     (c_clip_in_place, "modified its input in place", "named"),
     (c_no_axis, "axis=-1 missing", "named"),
     (c_mean, "mean instead of sum", "named"),
     (c_weights_by_q, "that is H(q)", "named"),
+    (c_scipy_entropy_pq, "that is KL(p‖q)", "named"),
+    (c_clip, "added an epsilon in the log", "named"),
+    (c_sum_of_entropies, "returned 2.642, expected 2.073 bits", "generic"),
 ]
 
 
@@ -389,6 +432,16 @@ def k_in_place(p, q):
     return kl_divergence(p, q)
 
 
+def k_scipy_nats(p, q):
+    return scipy.stats.entropy(p, q, axis=-1)
+
+
+def k_torch_kl_div_mean(p, q):  # default reduction "mean", and nats
+    return torch.nn.functional.kl_div(torch.log(torch.as_tensor(q)), torch.as_tensor(p))
+
+
+
+
 KL_MISTAKES = [
     (k_returns_ce, "that is the cross-entropy", "named"),
     (k_swapped, "p and q swapped", "named"),
@@ -402,6 +455,8 @@ KL_MISTAKES = [
     (k_no_axis, "axis=-1 missing", "named"),
     (k_mask_flattens, "p[p > 0] flattens rows", "named"),
     (k_in_place, "modified its input in place", "named"),
+    (k_scipy_nats, "natural log instead of log2", "named"),
+    (k_torch_kl_div_mean, "returned 0.2116, expected 0.916 bits", "generic"),
 ]
 
 
@@ -485,6 +540,12 @@ def h_sorted_p_in_place(p):
     return huffman_lengths(p)
 
 
+def h_unary(p):  # 0, 10, 110, ... by rank: a valid code, optimal only for some p
+    ranks = np.argsort(np.argsort(-np.asarray(p)))
+    return [int(r) + 1 if r < len(p) - 1 else len(p) - 1 for r in ranks]
+
+
+
 HUFFMAN_MISTAKES = [
     (h_start_at_one, "every length is 1 too long", "named"),
     (h_most_likely, "merged the two most likely nodes", "named"),
@@ -497,7 +558,9 @@ HUFFMAN_MISTAKES = [
     (h_2d, "one length per symbol (a flat list)", "named"),
     (h_dict, "not a dict", "named"),
     (h_sorted_p_in_place, "modified its input in place", "named"),
+    (h_unary, "a code of mean length 2.1 bits; Huffman's is 2", "generic"),
 ]
+
 
 ALL_MISTAKES = {
     "entropy": (check_entropy, ENTROPY_MISTAKES),

@@ -169,6 +169,10 @@ def torch_float32(z):
     return torch.log_softmax(torch.tensor(z, dtype=torch.float32), dim=-1)
 
 
+def softmax_minus_one(z):
+    return np.exp(log_softmax(z)) - 1
+
+
 LOG_SOFTMAX_MISTAKES = [
     (naive_log_softmax, "naive exp overflowed", "named"),
     (no_max_shift, "forgot the max-shift", "named"),
@@ -189,6 +193,7 @@ LOG_SOFTMAX_MISTAKES = [
     (lambda z: np.asarray(z, dtype=float), "logits unchanged", "named"),
     (lambda z: np.asarray(z, dtype=float) - np.max(z, axis=-1, keepdims=True), "half of it", "named"),
     (lambda z: np.log(np.sum(np.exp(z - np.max(z, axis=-1, keepdims=True)), axis=-1)), "that is log Σ exp(z)", "named"),
+    (softmax_minus_one, "expected [-2.4076, -1.4076, -0.4076] nats", "generic"),
 ]
 
 
@@ -248,7 +253,9 @@ LOSS_MISTAKES = [
     (loss_swapped_index, "rows and columns swapped", "named"),
     (loss_softmax_not_log, "used the softmax, not its log", "named"),
     (lambda z, y: cross_entropy_loss(z, y) / math.log(2), "log2 instead of the natural log", "named"),
-    (lambda z, y: -cross_entropy_loss(z, y), "missing minus sign", "named"),
+    (lambda z, y: -cross_entropy_loss(z, y), "sign flipped", "named"),
+    (lambda z, y: -np.mean(onehot(y, np.shape(z)[1]) * log_softmax(z)), "averaged all N×K entries", "named"),
+    (lambda z, y: -np.sum(onehot(y, np.shape(z)[1]) * log_softmax(z)), "missing mean", "named"),
     (lambda z, y: -naive_log_softmax(z)[rows(len(y)), y].mean(), "naive exp overflowed", "named"),
     (lambda z, y: -no_max_shift(z)[rows(len(y)), y].mean(), "forgot the max-shift", "named"),
     (lambda z, y: -log_of_stable_softmax(z)[rows(len(y)), y].mean(), "log of a softmax", "named"),
@@ -317,6 +324,11 @@ def grad_no_keepdims(logits, targets):
     return (e / e.sum(axis=1) - onehot(targets, z.shape[1])) / len(targets)
 
 
+def grad_sigmoid_style(logits, targets):  # s(1 - s), the sigmoid's derivative, by analogy
+    s = np.exp(log_softmax(logits))
+    return s * (1 - s) / len(targets)
+
+
 GRAD_MISTAKES = [
     (lambda z, y: cross_entropy_grad(z, y) * len(y), "missing mean", "named"),
     (grad_n_from_shape1, "divided by K", "named"),
@@ -335,6 +347,8 @@ GRAD_MISTAKES = [
     (lambda z, y: (np.exp(naive_log_softmax(z)) - onehot(y, np.shape(z)[1])) / len(y), "naive exp overflowed", "named"),
     (lambda z, y: cross_entropy_grad(z, y).sum(axis=-1), "one number per example", "named"),
     (lambda z, y: cross_entropy_grad(z, y) / math.log(2), "log2 instead of the natural log", "named"),
+    (lambda z, y: cross_entropy_grad(z, y).sum(axis=0), "one number per class", "named"),
+    (grad_sigmoid_style, "expected [[", "generic"),
 ]
 
 ALL_MISTAKES = {

@@ -90,7 +90,9 @@ def _entropy_mistakes(p: Any) -> dict[str, Any]:
     p = np.asarray(p, dtype=np.float64)
     h = info.entropy(p)
     k = p.shape[-1]
-    mistakes = {**log_base_mistakes(h), MEAN_NOT_SUM: np.asarray(h) / k}
+    mistakes = {**log_base_mistakes(h), MEAN_NOT_SUM: np.asarray(h) / k,
+                "that is log2 K, the uniform's entropy: weight by p": np.full(np.shape(h), math.log2(k)),
+                "that is 2^H, the perplexity: return H itself": 2.0 ** np.asarray(h)}
     with np.errstate(invalid="ignore"):
         mistakes["unweighted: weight each surprise -log2 p by its p"] = -_logs(p).mean(-1)
         mistakes["unweighted sum: weight each -log2 p by its probability p"] = -_logs(p).sum(-1)
