@@ -256,7 +256,7 @@ def e_torch_nats(p):
 ENTROPY_MISTAKES = [
     (e_nats, "natural log instead of log2", "named"),
     (e_log10, "log10 instead of log2", "named"),
-    (e_no_minus, "sign flipped", "named"),
+    (e_no_minus, "missing minus sign", "named"),
     (e_no_zero_handling, "0·log 0 gave NaN", "named"),
     (e_mask_flattens, "p[p > 0] flattens rows", "named"),
     (e_no_axis, "axis=-1 missing", "named"),
@@ -274,7 +274,7 @@ ENTROPY_MISTAKES = [
     (e_scipy_no_axis, "reduced over axis 0", "named"),
     (e_log2_count, "that is log2 K", "named"),
     (e_perplexity, "that is 2^H", "named"),
-    (e_extra_minus, "sign flipped", "named"),
+    (e_extra_minus, "or an extra one", "named"),
     (e_torch_nats, "natural log instead of log2", "named"),
 ]
 
@@ -356,19 +356,19 @@ def c_sum_of_entropies(p, q):
 CROSS_ENTROPY_MISTAKES = [
     (c_swapped, "p and q swapped", "named"),
     (c_nats, "natural log instead of log2", "named"),
-    (c_epsilon, "added an epsilon in the log", "named"),
+    (c_epsilon, "small epsilon in the log", "named"),
     (c_mask_q, "masked on q > 0", "named"),
     (c_no_zero_handling, "0·log 0 gave NaN", "named"),
     (c_returns_kl, "that is KL(p‖q)", "named"),
     (c_returns_entropy, "that is H(p)", "named"),
-    (c_no_minus, "sign flipped", "named"),
+    (c_no_minus, "missing minus sign", "named"),
     (c_dot, "fails on a batch", "named"),
     (c_clip_in_place, "modified its input in place", "named"),
     (c_no_axis, "axis=-1 missing", "named"),
     (c_mean, "mean instead of sum", "named"),
     (c_weights_by_q, "that is H(q)", "named"),
     (c_scipy_entropy_pq, "that is KL(p‖q)", "named"),
-    (c_clip, "added an epsilon in the log", "named"),
+    (c_clip, "small epsilon in the log", "named"),
     (c_sum_of_entropies, "returned 2.642, expected 2.073 bits", "generic"),
 ]
 
@@ -447,7 +447,7 @@ KL_MISTAKES = [
     (k_swapped, "p and q swapped", "named"),
     (k_sign, "sign flipped", "named"),
     (k_no_zero_handling, "0·log 0 gave NaN", "named"),
-    (k_epsilon, "added an epsilon in the log", "named"),
+    (k_epsilon, "small epsilon in the log", "named"),
     (k_mask_q, "masked on q > 0", "named"),
     (k_rel_entr_in_nats, "natural log instead of log2", "named"),
     (k_entropy_difference, "H(p) - H(q) is not KL", "named"),

@@ -113,7 +113,7 @@ def differences(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float)
             f"got {got[where]:.12g}, expected {expected[where]:.12g}")
 
 
-MISSING_MINUS = "sign flipped? log2 of a probability is ≤ 0, so use -Σ"
+MISSING_MINUS = "missing minus sign (or an extra one)? log2 p ≤ 0: use -Σ"
 MATH_LOG = "math.log2 takes one number: use np.log2 on arrays"
 
 

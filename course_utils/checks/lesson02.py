@@ -23,7 +23,7 @@ from course_utils.checks.core import Checker, checker, fmt
 
 __all__ = ["check_log_softmax", "check_cross_entropy_loss", "check_cross_entropy_grad"]
 
-NAIVE_OVERFLOW = "naive exp overflowed (exp(1000) = inf): subtract the max first"
+NAIVE_OVERFLOW = "naive overflow: exp(1000) = inf; subtract the row max first"
 NO_MAX_SHIFT = "forgot the max-shift? log Σ exp(1000) overflowed to inf"
 LOG_OF_SOFTMAX = "log of a softmax: exp(-1000) underflowed to 0, log 0 = -inf"
 GLOBAL_MAX = "max over the whole batch: use z.max(axis=-1, keepdims=True)"
@@ -176,7 +176,7 @@ def _loss_mistakes(logits: np.ndarray, targets: np.ndarray) -> list[tuple[str, f
         MISSING_MEAN: per.sum(),
         DIVIDED_BY_K: per.sum() / k,
         NATS: per.mean() / math.log(2),
-        "sign flipped? the loss -log p(target) is never negative": -per.mean(),
+        "missing minus sign? the loss -log p(target) is never negative": -per.mean(),
         "averaged all N×K entries: sum over classes, then mean over N": per.sum() / (n * k),
         "forgot the normaliser: the loss is log Σ exp(z) - z[y], not -z[y]": -logits[np.arange(n), targets].mean(),
         "used the predicted class (argmax) instead of the target": -logp.max(axis=-1).mean(),
@@ -279,7 +279,7 @@ def _grad_mistakes(logits: np.ndarray, targets: np.ndarray) -> dict[str, np.ndar
     mistakes = {
         "missing mean? each row carries 1/N from the mean over the batch": right * n,
         DIVIDED_BY_K: (soft - onehot) / k,
-        "sign flipped: the gradient is softmax - one-hot, not one-hot - softmax": -right,
+        "the sign is flipped: softmax - one-hot, not one-hot - softmax": -right,
         "forgot to subtract the one-hot target: softmax - one-hot": soft / n,
         "forgot to subtract the one-hot (and the 1/N of the mean)": soft,
         NATS: right / math.log(2),
