@@ -192,7 +192,7 @@ LOG_SOFTMAX_MISTAKES = [
     (lambda z: -log_softmax(z), "sign error", "named"),
     (lambda z: np.asarray(z, dtype=float), "logits unchanged", "named"),
     (lambda z: np.asarray(z, dtype=float) - np.max(z, axis=-1, keepdims=True), "half of it", "named"),
-    (lambda z: np.log(np.sum(np.exp(z - np.max(z, axis=-1, keepdims=True)), axis=-1)), "that is log Σ exp(z)", "named"),
+    (lambda z: np.log(np.sum(np.exp(z - np.max(z, axis=-1, keepdims=True)), axis=-1)), "one number: log Σ exp(z)?", "named"),
     (softmax_minus_one, "expected [-2.4076, -1.4076, -0.4076] nats", "generic"),
 ]
 
@@ -333,11 +333,11 @@ GRAD_MISTAKES = [
     (lambda z, y: cross_entropy_grad(z, y) * len(y), "missing mean", "named"),
     (grad_n_from_shape1, "divided by K", "named"),
     (grad_eye_n, "np.eye(N) has N columns", "named"),
-    (grad_rows_minus, "probs[targets] -= 1 changes whole rows", "named"),
-    (grad_columns_minus, "probs[:, targets] -= 1 changes whole columns", "named"),
+    (grad_rows_minus, "probs[targets] -= 1 hits rows", "named"),
+    (grad_columns_minus, "probs[:, targets] -= 1 hits columns", "named"),
     (grad_in_place, "modified its input in place", "named"),
     (grad_float32, "float32?", "named"),
-    (grad_log_softmax_minus_onehot, "that is log-softmax - one-hot", "named"),
+    (grad_log_softmax_minus_onehot, "used log-softmax", "named"),
     (grad_global_sum, "summed exp over the whole batch", "named"),
     (grad_no_keepdims, "forgot keepdims=True", "named"),
     (lambda z, y: -cross_entropy_grad(z, y), "sign is flipped", "named"),

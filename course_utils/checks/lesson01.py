@@ -31,16 +31,16 @@ __all__ = ["check_entropy", "check_cross_entropy", "check_kl_divergence", "check
 
 RTOL, ATOL = 1e-5, 1e-6  # float32 is precise enough for this sheet
 
-ZERO_NAN = "0·log 0 gave NaN: a p = 0 term adds 0; use np.where(p > 0, …)"
-BATCH_AS_ONE = "one number for a whole batch: p[p > 0] flattens rows; or axis=-1 missing?"
+ZERO_NAN = "0·log 0 gave NaN: p = 0 terms add 0; use np.where(p > 0, …)"
+BATCH_AS_ONE = "one number for a batch: p[p > 0] flattens it, or no axis=-1?"
 AXIS_ONE = "axis=1 fails on one distribution (1-D): use axis=-1"
-BATCH_RAISE = "works on one distribution, fails on a batch (2-D p, one per row)"
+BATCH_RAISE = "works on one distribution but fails on a batch (2-D p)"
 NOT_SUMMED = "forgot to sum the terms? (np.sum(..., axis=-1))"
 Q_MASK = "masked on q > 0? Where p > 0 and q = 0 the cost is inf bits"
 EPSILON = "a small epsilon in the log? Where p > 0 = q the cost is inf"
 SWAPPED = "p and q swapped? data come from p, the code is built for q"
 MEAN_NOT_SUM = "mean instead of sum? add the terms over outcomes (np.sum)"
-GLOBAL_NORM = "p / p.sum() divided by the whole batch's total: add axis=-1, keepdims=True"
+GLOBAL_NORM = "p / p.sum() used the batch's total: add axis=-1, keepdims"
 ONE_ERRORS = [  # errors on a single distribution whose text gives the mistake away
     ("axis 1 is out of bounds", AXIS_ONE),
     ("only 0-dimensional arrays can be converted", MATH_LOG),
@@ -296,7 +296,7 @@ def _lengths_of(c: Checker, value: Any, text: str, n: int) -> np.ndarray:
     if isinstance(value, (str, bytes)):
         fail(f"{text} returned a string {value!r}", "return a list of lengths (ints), not a string")
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
-        fail(f"{text} returned codewords {list(value)[:4]}…", "codewords (strings): return their lengths, [len(w) for w in …]")
+        fail(f"{text} returned codewords {list(value)[:4]}…", "codewords (strings): return their lengths, len(w)")
     if isinstance(value, (list, tuple)):
         try:
             value = [float(v) for v in value]  # also plain numbers held in 0-d tensors or arrays
@@ -333,7 +333,7 @@ def check_huffman_lengths(huffman_lengths: Any) -> None:
         if not np.all(array == np.round(array)):
             ideal = -np.log2(probs)
             fail(f"{text} returned {shown}: code lengths are whole numbers of bits",
-                 "those are -log2 p, the ideal lengths; Huffman's are whole bits"
+                 "those are the ideal lengths -log2 p; use whole bits"
                  if np.allclose(array, ideal, rtol=1e-4) else "")
         shown = array.astype(int).tolist()
         if np.any(array < 0):
@@ -343,7 +343,7 @@ def check_huffman_lengths(huffman_lengths: Any) -> None:
             no_push = sorted(array.tolist()) == sorted(_no_push_lengths(n))
             fail(f"{text} returned {shown} with Σ 2^-length = {kraft:.4g} > 1: no prefix code has codewords this "
                  "short (Kraft's inequality)",
-                 "merged nodes never pushed back? push each merge back onto the heap" if no_push else "")
+                 "merged nodes never pushed back? heappush each merge" if no_push else "")
         mean, best = float(np.dot(probs, array)), huffman_mean_length(probs)
         if abs(mean - best) < 1e-9:
             c.require(True, "")
@@ -358,10 +358,10 @@ def check_huffman_lengths(huffman_lengths: Any) -> None:
         if abs(mean - huffman_mean_length(probs, most_likely=True)) < 1e-9:
             candidates.append("merged the two most likely nodes? merge the two least likely")
         if np.array_equal(array, np.ceil(-np.log2(probs) - 1e-12)):  # the very lengths, not only their mean
-            fail(message, "those are Shannon's lengths ⌈-log2 p⌉: valid, but not optimal")
+            fail(message, "those are Shannon's lengths ⌈-log2 p⌉, not optimal ones")
         if abs(mean - _unsorted_merge_mean(probs)) < 1e-9:
             candidates.append("the merged node must go back in order (heappush, or re-sort)")
         if abs(best_for_these - best) < 1e-9:
-            candidates.append("right lengths, wrong order: give the i-th symbol its own length")
+            candidates.append("right lengths, wrong order: keep the order of p")
         fail(message, candidates[0] if len(candidates) == 1 else "")
     c.done()

@@ -28,11 +28,11 @@ NO_MAX_SHIFT = "forgot the max-shift? log Σ exp(1000) overflowed to inf"
 LOG_OF_SOFTMAX = "log of a softmax: exp(-1000) underflowed to 0, log 0 = -inf"
 GLOBAL_MAX = "max over the whole batch: use z.max(axis=-1, keepdims=True)"
 GLOBAL_SUM = "summed exp over the whole batch: sum along axis=-1 only"
-WRONG_AXIS = "wrong axis: normalised down the batch (axis 0), not over classes"
-KEEPDIMS = "forgot keepdims=True? the row max/sum must broadcast against z"
-NATS = "log2 instead of the natural log? This sheet is in nats: np.log"
+WRONG_AXIS = "wrong axis: normalised down the batch, not over classes"
+KEEPDIMS = "forgot keepdims=True? the row max/sum must broadcast"
+NATS = "log2 instead of the natural log? This sheet uses nats"
 MISSING_MEAN = "missing mean? the loss averages over the batch (divide by N)"
-DIVIDED_BY_K = "divided by K = logits.shape[1]; N (the batch) is logits.shape[0]"
+DIVIDED_BY_K = "divided by K = logits.shape[1]; N is logits.shape[0]"
 N_FROM_SHAPE1 = "n = logits.shape[1] is K (classes); N is logits.shape[0]"
 FLOAT32 = "float32? this sheet compares in float64: keep dtype=float"
 MAX_DETAIL = "log-softmax(z) = (z - m) - log Σ exp(z - m), with m the row's max"
@@ -75,8 +75,8 @@ def _log_softmax_mistakes(z: np.ndarray) -> list[tuple[str, np.ndarray]]:
         "that is the softmax itself; log-softmax is its log": np.exp(right),
         "a sign error: log-probabilities are never positive": -right,
         "those are the logits unchanged: subtract log Σ exp(z)": z,
-        "subtracting the max is half of it: also subtract log Σ exp(z - m)": z - m,
-        "max subtracted inside exp only: use (z - m) - log Σ exp(z - m)": right + m,
+        "z - max is half of it: also subtract log Σ exp(z - m)": z - m,
+        "max subtracted inside exp only: (z-m) - log Σ exp(z-m)": right + m,
     }
     pairs = list(mistakes.items())
     if z.ndim == 2:
@@ -104,7 +104,7 @@ def _judge_log_softmax(c: Checker, value: Any, text: str, got: np.ndarray, z: np
 def check_log_softmax(log_softmax: Any) -> None:
     """Check `log_softmax(z)`: log-probabilities in nats along the last axis, finite for any finite logits."""
     c = Checker("log_softmax", log_softmax)
-    normaliser = "one number: that is log Σ exp(z); subtract it from each logit"
+    normaliser = "one number: log Σ exp(z)? subtract it from each logit"
     for z in (np.array([1.0, 2.0, 3.0]), np.array([-2.0, 0.5, 0.0, 3.0, 1.0]), np.array([0.0, 0.0])):
         value, got, text = _log_softmax_value(c, z, nan_hint="NaN from small logits: check the formula",
                                               shape_hints={(): normaliser, (1,): normaliser})
@@ -125,7 +125,7 @@ def check_log_softmax(log_softmax: Any) -> None:
 
     rng = np.random.default_rng(21)
     batch = rng.normal(size=(3, 4)) * 3  # 12 entries: small enough to be shown in a message
-    batch_hints = {(3,): "one number per row: that is log Σ exp(z); subtract it from each logit",
+    batch_hints = {(3,): "one per row: log Σ exp(z)? subtract it from each logit",
                    (4,): "one number per class: it reduced over the batch axis", (): normaliser}
     value, got, text = _log_softmax_value(c, batch, nan_hint="NaN on ordinary logits: check the formula",
                                           shape_hints=batch_hints)
@@ -176,11 +176,11 @@ def _loss_mistakes(logits: np.ndarray, targets: np.ndarray) -> list[tuple[str, f
         MISSING_MEAN: per.sum(),
         DIVIDED_BY_K: per.sum() / k,
         NATS: per.mean() / math.log(2),
-        "missing minus sign? the loss -log p(target) is never negative": -per.mean(),
+        "missing minus sign? -log p(target) is never negative": -per.mean(),
         "averaged all N×K entries: sum over classes, then mean over N": per.sum() / (n * k),
-        "forgot the normaliser: the loss is log Σ exp(z) - z[y], not -z[y]": -logits[np.arange(n), targets].mean(),
+        "forgot the normaliser: the loss is log Σ exp(z) - z[y]": -logits[np.arange(n), targets].mean(),
         "used the predicted class (argmax) instead of the target": -logp.max(axis=-1).mean(),
-        "logp[:, targets] is an N×N block: use logp[np.arange(N), targets]": -logp[:, targets].mean(),
+        "logp[:, targets] is an N×N block: use [arange(N), targets]": -logp[:, targets].mean(),
         "averaged the whole log-softmax matrix, not one entry per row": -logp.mean(),
         "used the softmax, not its log: the loss is -log p(target)": -np.exp(logp)[np.arange(n), targets].mean(),
         GLOBAL_SUM: -(logits - _logsumexp_all(logits))[np.arange(n), targets].mean(),
@@ -191,7 +191,7 @@ def _loss_mistakes(logits: np.ndarray, targets: np.ndarray) -> list[tuple[str, f
     if n > 1:
         mistakes[WRONG_AXIS] = _per_example(logits, targets, axis=0).mean()
     if np.all(targets < n):
-        mistakes["logp[targets] picks whole rows: use logp[np.arange(N), targets]"] = -logp[targets].mean()
+        mistakes["logp[targets] picks whole rows: use [np.arange(N), targets]"] = -logp[targets].mean()
     if n <= k and np.all(targets < n):
         mistakes["rows and columns swapped: use logp[np.arange(N), targets]"] = -logp[targets, np.arange(n)].mean()
     return [*mistakes.items(), (GLOBAL_SUM, row_shifted_global)]
@@ -277,17 +277,17 @@ def _grad_mistakes(logits: np.ndarray, targets: np.ndarray) -> dict[str, np.ndar
     with np.errstate(all="ignore"):
         global_soft = np.exp(logits - _logsumexp_all(logits))
     mistakes = {
-        "missing mean? each row carries 1/N from the mean over the batch": right * n,
+        "missing mean? divide by N: the loss averages the batch": right * n,
         DIVIDED_BY_K: (soft - onehot) / k,
-        "the sign is flipped: softmax - one-hot, not one-hot - softmax": -right,
+        "the sign is flipped: use softmax - one-hot": -right,
         "forgot to subtract the one-hot target: softmax - one-hot": soft / n,
         "forgot to subtract the one-hot (and the 1/N of the mean)": soft,
         NATS: right / math.log(2),
-        "probs[targets] -= 1 changes whole rows: use probs[np.arange(N), targets]":
+        "probs[targets] -= 1 hits rows: use [arange(N), targets]":
             rows_minus / n if np.all(targets < n) else np.full_like(soft, np.nan),
-        "probs[:, targets] -= 1 changes whole columns: use probs[np.arange(N), targets]": block_minus / n,
+        "probs[:, targets] -= 1 hits columns: [arange(N), targets]": block_minus / n,
         GLOBAL_SUM: (global_soft - onehot) / n,
-        "that is log-softmax - one-hot: the gradient uses the softmax itself": (_quiet_log_softmax(logits) - onehot) / n,
+        "used log-softmax: the gradient is softmax - one-hot": (_quiet_log_softmax(logits) - onehot) / n,
     }
     if n > 1:
         mistakes[WRONG_AXIS] = (_softmax(logits, axis=0) - onehot) / n
@@ -308,9 +308,9 @@ def check_cross_entropy_grad(cross_entropy_grad: Any) -> None:
     cases += [(rng.normal(size=(30, 5)) * 1e3, rng.integers(0, 5, size=30))]
     for logits, targets in cases:
         n, k = logits.shape
-        shape_hints = {(n,): "one number per example; the gradient has one per logit, (N, K)",
-                       (k,): "one number per class; the gradient has one per logit, (N, K)",
-                       (): "a single number; the gradient has one entry per logit, (N, K)"}
+        shape_hints = {(n,): "one number per example: the gradient has shape (N, K)",
+                       (k,): "one number per class: the gradient has shape (N, K)",
+                       (): "a single number: the gradient has shape (N, K)"}
         if n == k or n == 1:
             shape_hints = {(): shape_hints[()]}
         big = np.abs(logits).max() > 700
