@@ -347,6 +347,11 @@ def c_clip(p, q):
     return -np.sum(np.asarray(p) * np.log2(np.clip(q, 1e-15, 1)), axis=-1)
 
 
+def c_nan_to_num(p, q):  # silences the NaN of 0·log 0, and turns inf into 1.8e308 too
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    return -np.sum(np.nan_to_num(p * np.log2(q)), axis=-1)
+
+
 def c_sum_of_entropies(p, q):
     return entropy(p) + entropy(q)
 
@@ -370,6 +375,7 @@ CROSS_ENTROPY_MISTAKES = [
     (c_scipy_entropy_pq, "that is KL(p‖q)", "named"),
     (c_clip, "small epsilon in the log", "named"),
     (c_sum_of_entropies, "returned 2.642, expected 2.073 bits", "generic"),
+    (c_nan_to_num, "np.nan_to_num?", "named"),
 ]
 
 
