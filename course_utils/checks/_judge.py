@@ -102,10 +102,10 @@ def judge(c: Checker, text: str, got: Any, expected: Any, *, unit: str = "",
 
 def differences(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> str:
     """How many entries are off, by how much at most and where, with digits enough to see the difference."""
-    if np.abs(got - expected).max(initial=0) > 1e-3 or not np.isfinite(got).all():
-        return diff_summary(got, expected)
     with np.errstate(invalid="ignore"):
         gap = np.abs(got - expected)
+    if not np.isfinite(gap).all() or gap.max(initial=0) > 1e-3:
+        return diff_summary(got, expected)
     where = np.unravel_index(int(np.argmax(gap)), gap.shape)
     index = ", ".join(str(int(i)) for i in where)
     bad = int(np.sum(~np.isclose(got, expected, rtol=rtol, atol=atol)))

@@ -69,7 +69,8 @@ def _batch_shape_hints(rows: int, k: int) -> dict[tuple[int, ...], str]:
 def _number(c: Checker, *args: Any, nan_hint: str = "") -> tuple[float, str]:
     """Call with one distribution (or pair); insist on one number back."""
     value, text = call(c, *args, on_error=ONE_ERRORS)
-    return float(as_array(c, value, text, (), nan_hint=nan_hint, many_hint=NOT_SUMMED)), text
+    k = len(args[0])
+    return float(as_array(c, value, text, (), shape_hints={(k,): NOT_SUMMED}, nan_hint=nan_hint)), text
 
 
 def _batch(c: Checker, *args: Any, rows: int, k: int, nan_hint: str = "") -> tuple[np.ndarray, str]:
@@ -179,7 +180,7 @@ def _inf_case(c: Checker, kl: bool) -> None:
     """p > 0 where q = 0: the answer is inf; name masks and epsilons."""
     p, q = np.array([0.5, 0.5]), np.array([1.0, 0.0])
     value, text = call(c, p, q, on_error=ONE_ERRORS)
-    got = float(as_array(c, value, text, (), many_hint=NOT_SUMMED))
+    got = float(as_array(c, value, text, (), shape_hints={(len(p),): NOT_SUMMED}))
     if got == math.inf:
         c.require(True, "")
         return
@@ -286,7 +287,7 @@ def _unsorted_merge_mean(probs: Any) -> float:
     return total
 
 
-def _no_push_lengths(n: int) -> list[list[int]]:
+def _no_push_lengths(n: int) -> list[int]:
     """Lengths when merged nodes are never pushed back: each symbol is popped once, in pairs (any order)."""
     return [1] * n if n % 2 == 0 else [1] * (n - 1) + [0]
 
