@@ -22,6 +22,7 @@ from course_utils.checks import (
     check_huffman_lengths,
     check_kl_divergence,
 )
+from course_utils.checks import core
 from course_utils.checks.core import Checker, checker, fmt
 from course_utils.checks.lesson01 import huffman_mean_length
 
@@ -546,6 +547,17 @@ def h_sorted_p_in_place(p):
     return huffman_lengths(p)
 
 
+def h_peeks_never_pops(p):  # looks at the two smallest nodes but never takes them out: the loop never ends
+    heap = [(prob, i, [i]) for i, prob in enumerate(p)]
+    heapq.heapify(heap)
+    lengths = [0] * len(p)
+    while len(heap) > 1:
+        (_, _, a), (_, _, b) = heap[0], heap[1]
+        for s in a + b:
+            lengths[s] += 1
+    return lengths
+
+
 def h_unary(p):  # 0, 10, 110, ... by rank: a valid code, optimal only for some p
     ranks = np.argsort(np.argsort(-np.asarray(p)))
     return [int(r) + 1 if r < len(p) - 1 else len(p) - 1 for r in ranks]
@@ -565,6 +577,7 @@ HUFFMAN_MISTAKES = [
     (h_dict, "not a dict", "named"),
     (h_sorted_p_in_place, "modified its input in place", "named"),
     (h_unary, "a code of mean length 2.1 bits; Huffman's is 2", "generic"),
+    (h_peeks_never_pops, "an endless loop?", "named"),
 ]
 
 
@@ -578,8 +591,13 @@ PLANTED = [(name, check, fn, fragment, kind) for name, (check, mistakes) in ALL_
            for fn, fragment, kind in mistakes]
 
 
+@pytest.fixture
+def short_time_limit(monkeypatch):
+    monkeypatch.setattr(core, "TIME_LIMIT", 0.5)  # an endless loop is stopped after half a second
+
+
 @pytest.mark.parametrize("name, check, fn, fragment, kind", PLANTED, ids=[f"{p[0]}-{p[2].__name__}" for p in PLANTED])
-def test_realistic_mistakes_are_named(name, check, fn, fragment, kind):
+def test_realistic_mistakes_are_named(name, check, fn, fragment, kind, short_time_limit):
     message = fails_with(check, fn, fragment)
     with pytest.raises(CheckFailed) as info:
         check(fn)
