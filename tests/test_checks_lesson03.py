@@ -148,7 +148,7 @@ def ppl_in_place(log_probs, base):
     (ppl_cross_entropy, "that is the cross-entropy"),
     (ppl_no_minus, "missing minus sign"),
     (ppl_precedence, "-(b ** x)"),
-    (ppl_sum, "summed instead of averaged"),
+    (ppl_sum, "summed instead of averaging"),
     (ppl_mean_prob, "1 / mean(p) is an arithmetic mean"),
     (ppl_mean_inverse, "mean(1/p) is an arithmetic mean"),
     (ppl_divided_by_ln, "divided by ln(base)"),
@@ -328,7 +328,7 @@ def heldout_unsmoothed(train_text, test_text, n, k, alphabet):
     (_heldout(base=math.e, finish=lambda logs, t: 2 ** (-logs.mean())), "2 ** a cross-entropy in nats"),
     (_heldout(finish=lambda logs, t: 1 / np.mean(2.0 ** logs)), "1 / mean(q) is an arithmetic mean"),
     (_heldout(finish=lambda logs, t: np.mean(2.0 ** -logs)), "mean(1/q) is an arithmetic mean"),
-    (_heldout(finish=lambda logs, t: 2 ** (-logs.sum())), "summed instead of averaged"),
+    (_heldout(finish=lambda logs, t: 2 ** (-logs.sum())), "summed instead of averaging"),
     (_heldout(finish=lambda logs, t: 2 ** (-logs.sum() / len(t))), "divided by len(test_text)"),
     (_heldout(start=lambda n: 0, context_of=lambda s, i, n: s[max(0, i - n + 1):i]),
      "scored the first n - 1 characters"),
@@ -397,8 +397,8 @@ def bs_always_update(train_text, valid_text, n, ks, alphabet):
 
 
 @pytest.mark.parametrize("fn, fragment", [
-    (lambda tr, va, n, ks, a: best_smoothing(tr, tr, n, ks, a), "best k on the text it was fitted on"),
-    (lambda tr, va, n, ks, a: best_smoothing(tr + va, va, n, ks, a), "best k on the text it was fitted on"),
+    (lambda tr, va, n, ks, a: best_smoothing(tr, tr, n, ks, a), "best k on the training text"),
+    (lambda tr, va, n, ks, a: best_smoothing(tr + va, va, n, ks, a), "best k on the training text"),
     (lambda tr, va, n, ks, a: ks[int(np.argmax([heldout_perplexity(tr, va, n, k, a) for k in ks]))], "*highest*"),
     (lambda tr, va, n, ks, a: best_smoothing(va, tr, n, ks, a), "swapped"),
     (lambda tr, va, n, ks, a: int(np.argmin([heldout_perplexity(tr, va, n, k, a) for k in ks])), "index of the best k"),

@@ -290,7 +290,7 @@ def test_analytic_weights_correct_variants_pass(fn, capsys):
 
 
 @pytest.mark.parametrize("kwargs, fragment", [
-    ({"out_phase": lambda phi, psi: -(phi + psi)}, "−(φ + ψ) computes −(a + b)"),
+    ({"out_phase": lambda phi, psi: -(phi + psi)}, "sign error"),
     ({"out_phase": lambda phi, psi: phi - psi}, "not the difference φ − ψ"),
     ({"out_phase": lambda phi, psi: psi - phi}, "not the difference ψ − φ"),
     ({"out_phase": lambda phi, psi: 0 * phi}, "W_out needs the phase φ + ψ"),

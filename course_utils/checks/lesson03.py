@@ -109,7 +109,7 @@ def _perplexity_mistakes(log_probs: np.ndarray, base: float) -> dict[str, Any]:
             "that is the cross-entropy; perplexity is base ** it": ce,
             "missing minus sign? use base ** (-mean(log_probs))": base ** -ce,
             "negative: -b ** x is -(b ** x) in Python; write b ** (-x)": -(base ** -ce),
-            "summed instead of averaged? perplexity is per token": base ** (-lp.sum(axis=-1)),
+            "summed instead of averaging? Perplexity is per token": base ** (-lp.sum(axis=-1)),
             "1 / mean(p) is an arithmetic mean; average log p instead": 1 / np.mean(base ** lp, axis=-1),
             "mean(1/p) is an arithmetic mean; average log p instead": np.mean(base ** (-lp), axis=-1),
         })
@@ -331,7 +331,7 @@ def _heldout_mistakes(train_text: str, test_text: str, n: int, k: float, alphabe
                 "fitted on test_text; count the n-grams of train_text": _reference_heldout(test_text, test_text, n, k, alphabet),
                 "1 / mean(q) is an arithmetic mean; average log q instead": 1 / float(np.mean(2.0 ** log2q)),
                 "mean(1/q) is an arithmetic mean; average log q instead": float(np.mean(2.0 ** -log2q)),
-                "summed instead of averaged? perplexity is per character": 2.0 ** (-log2q.sum()),
+                "summed instead of averaging? Perplexity is per character": 2.0 ** (-log2q.sum()),
                 "the context included the character being predicted":
                     _ppl(_log2_probs(train_text, scored, n, k, alphabet,
                                      context_of=lambda t, i: t[max(0, i - n + 2) : i + 1] if n > 1 else "")),
@@ -423,7 +423,7 @@ def check_best_smoothing(best_smoothing: Any) -> None:
                    "return one of the ks")
         listing = ", ".join(f"k = {k:g}: {s:.3f}" for k, s in zip(ks, scores))
         answers.append((got, got in (best, also), f"{text} returned {got:g}, expected {best:g}; validation perplexities: {listing}", {
-            "best k on the text it was fitted on? Score valid_text":
+            "the best k on the training text? Score valid_text":
                 ks[int(np.argmin([_reference_heldout(train_text, train_text, n, k, alphabet) for k in ks]))],
             "the k with the *highest* perplexity; lower is better": ks[int(np.argmax(scores))],
             "fitted on valid_text, scored train_text: swapped?":
@@ -437,7 +437,7 @@ def check_best_smoothing(best_smoothing: Any) -> None:
     if wrong:
         # A mistake is named only if it explains every answer, right ones included (several can agree on one case).
         why = {
-            "best k on the text it was fitted on? Score valid_text": "on the text a model was fitted on, the least "
+            "the best k on the training text? Score valid_text": "on the text a model was fitted on, the least "
             "smoothing always wins: fit on train_text, score valid_text",
             "the k with the *highest* perplexity; lower is better": "keep the k with the lowest perplexity",
             "fitted on valid_text, scored train_text: swapped?": "fit the model on train_text and score valid_text",

@@ -370,7 +370,7 @@ def _weight_mistakes(p: int, freqs: Any, phi: Any, psi: Any, which: str) -> dict
                 "V needs +ψ; with −ψ the network computes (a − b) mod p": np.cos(theta - ps),
                 "cosines, not sines: V = cos(2π·f·b/p + ψ)": np.sin(theta + ps),
                 "residues run 0..p-1 (torch.arange(p)), not 1..p": np.cos(shifted + ps)}
-    return {"W_out's phase is +(φ + ψ); −(φ + ψ) computes −(a + b)": np.cos(theta - ph - ps).T,
+    return {"sign error: W_out's phase is +(φ + ψ), not −(φ + ψ)": np.cos(theta - ph - ps).T,
             "W_out's phase is the sum φ + ψ, not the difference φ − ψ": np.cos(theta + ph - ps).T,
             "W_out's phase is the sum φ + ψ, not the difference ψ − φ": np.cos(theta - ph + ps).T,
             "W_out needs the phase φ + ψ, the sum of the input phases": np.cos(theta).T,
