@@ -160,6 +160,8 @@ def ppl_in_place(log_probs, base):
     (ppl_prod_inverse, "np.prod of the probabilities underflowed"),
     (ppl_math_prod, "np.prod of the probabilities underflowed"),
     (ppl_in_place, "modified its input in place"),
+    (lambda lp, base: base ** (-np.mean(np.asarray(lp), axis=1)), "axis=1 fails on one text"),
+    (lambda lp, base: 2 ** (-np.mean(np.asarray(lp), axis=-1) / np.log2(base)), "divided by log2(base)"),
 ], ids=lambda x: x.__name__ if callable(x) else None)
 def test_perplexity_mistakes_are_named(fn, fragment):
     named(check_perplexity, fn, fragment)
@@ -255,6 +257,8 @@ def _off_by_one_grams(train_text, c, alphabet):
     (_ngram(result=lambda probs, joint, alphabet: probs[joint > 0] if (joint > 0).any() else probs),
      "one probability per character"),
     (lambda t, ctx, n, k, alphabet: np.full(len(alphabet), np.nan), "0/0"),
+    (_ngram(denominator=lambda t, c, joint, k, V: t.count(c) + k * V if c == "" else joint.sum() + k * V),
+     "for n = 1, count(c) is len(text)"),
 ])
 def test_ngram_probs_mistakes_are_named(fn, fragment):
     named(check_ngram_probs, fn, fragment)
@@ -408,6 +412,9 @@ def bs_always_update(train_text, valid_text, n, ks, alphabet):
     (bs_forgot_update, "return early, or not update"),
     (bs_always_update, "returned the last k"),
     (lambda tr, va, n, ks, a: 0.5, "return one of the ks"),
+    (lambda tr, va, n, ks, a: best_smoothing(tr, va, 2, ks, a), "used n = 2 instead of the n given"),
+    (lambda tr, va, n, ks, a: sorted(ks)[int(np.argmin([heldout_perplexity(tr, va, n, k, a) for k in ks]))],
+     "indexed sorted(ks)"),
 ])
 def test_best_smoothing_mistakes_are_named(fn, fragment):
     named(check_best_smoothing, fn, fragment)

@@ -228,6 +228,14 @@ def power_conj(W):
     return P / W.shape[0]
 
 
+def power_nyquist(W):
+    """A signal-processing habit from even lengths: the last rfft bin (Nyquist) is not doubled."""
+    F = torch.fft.rfft(torch.as_tensor(W, dtype=torch.float64), dim=0)
+    P = F.abs() ** 2
+    P[1:-1] *= 2
+    return P / W.shape[0]
+
+
 def power_in_place(W):
     W = torch.as_tensor(W, dtype=torch.float64)  # shares memory with a float64 input
     W -= W.mean(0)
@@ -254,6 +262,9 @@ def power_in_place(W):
     (power_in_place, "modified its input in place"),
     (lambda W: power(W).T, "transposed"),
     (lambda W: power(W).sum(1), "one spectrum per column"),
+    (power_nyquist, "no Nyquist bin"),
+    (lambda W: power(W, normalise=False) / W.shape[1], "divided by W.shape[1]"),
+    (lambda W: power(W) / power(W).sum(0), "normalised each column"),
 ], ids=lambda x: None)
 def test_power_spectrum_mistakes_are_named(fn, fragment):
     named(check_power_spectrum, fn, fragment)
@@ -346,6 +357,8 @@ def effective(W, *, keep_dc=False, finish=lambda bits: 2**bits, amplitude=False,
         return float(1 / (share**2).sum())
     if zero_log_zero:
         share = share[share > 0]
+    if finish is None:  # the entropy written with a mean
+        return float(2 ** -(share * torch.log2(share)).mean())
     return float(finish(-(share * torch.log2(share)).sum()))
 
 
@@ -388,6 +401,7 @@ def test_effective_frequencies_correct_variants_pass(fn, capsys):
     ({"axis": 0, "drop": "after-sum"}, "summed over frequencies (axis 0)"),
     ({"axis": 0}, "summed over frequencies (axis 0)"),
     ({"drop": "column"}, "dropped column 0, not k = 0"),
+    ({"finish": None}, "mean instead of sum"),
 ], ids=lambda x: None)
 def test_effective_frequencies_mistakes_are_named(kwargs, fragment):
     named(check_effective_frequencies, lambda W: effective(np.asarray(W), **kwargs), fragment)

@@ -115,6 +115,8 @@ def _perplexity_mistakes(log_probs: np.ndarray, base: float) -> dict[str, Any]:
         })
         if base != math.e:
             mistakes["divided by ln(base)? In nats the mean surprise is ce · ln b"] = np.exp(ce / math.log(base))
+        if base != 2:
+            mistakes["divided by log2(base)? In bits it is ce·log2(b)"] = 2 ** (ce / math.log2(base))
         if lp.ndim == 2 and lp.shape[0] != lp.shape[1]:
             mistakes["divided by len(log_probs), the rows? Divide by shape[-1]"] = \
                 base ** (-lp.sum(axis=-1) / lp.shape[0])
@@ -137,7 +139,14 @@ def check_perplexity(perplexity: Any) -> None:
     ]
     for log_probs, base in cases:
         expected = info.perplexity(log_probs=log_probs, base=base)
-        got, text = c.number(list(log_probs), base=base)
+        try:
+            got, text = c.number(list(log_probs), base=base)
+        except CheckFailed as failure:
+            if "AxisError" in failure.message:
+                raise CheckFailed(f"{failure.message}: one text is a 1-D array, whose only axis is 0 (or -1); a batch "
+                                  "is 2-D with the tokens along axis 1: axis=-1 works for both",
+                                  "axis=1 fails on one text (1-D): use axis=-1") from None
+            raise
         c.close(text, got, expected, unit="choices", mistakes=_perplexity_mistakes(log_probs, base), rtol=1e-5)
 
     rng = np.random.default_rng(3)
@@ -220,10 +229,13 @@ def _judge_probs(c: Checker, text: str, got: np.ndarray, train_text: str, contex
     if abs(total - 1) > 1e-6:
         every = sum(1 for i in range(len(train_text) - len(ctx) + 1) if train_text[i : i + len(ctx)] == ctx)
         str_joint = np.array([train_text.count(ctx + ch) for ch in alphabet], dtype=float)
-        str_ctx = train_text.count(ctx) if ctx else len(train_text)
+        str_ctx = train_text.count(ctx)  # for ctx = "" Python counts len(train_text) + 1 empty strings
         seen = len(set(train_text))
         with np.errstate(all="ignore"):
             wrong = [
+                ("for n = 1, count(c) is len(text), not len(text) + 1",
+                 "the empty context occurs at len(text) + 1 positions (str.count('') counts them all), but only "
+                 "len(train_text) of them are followed by a character", (joint + k) / (str_ctx + k * V) if not ctx else None),
                 ("denominator needs + k·V, not just count(context)",
                  "the denominator is count(c) + k·V: k for each of the V characters", (joint + k) / followed),
                 ("denominator needs + k·V (k per character), not + k",
@@ -248,7 +260,7 @@ def _judge_probs(c: Checker, text: str, got: np.ndarray, train_text: str, contex
                  (joint + k) / (followed + k * seen)),
             ]
         for hint, why, value in wrong:
-            if value.shape == got.shape and np.allclose(got, value, rtol=1e-6, atol=1e-9):
+            if value is not None and value.shape == got.shape and np.allclose(got, value, rtol=1e-6, atol=1e-9):
                 c.fail(f"{text} returned probabilities that sum to {total:.4g}, not 1: {why}", hint)
         c.fail(f"{text} returned {fmt(got)}, which sums to {total:.4g}, not 1: a distribution over the alphabet adds up "
                f"to 1 (expected {fmt(expected)})")
@@ -430,6 +442,10 @@ def check_best_smoothing(best_smoothing: Any) -> None:
                 ks[int(np.argmin([_reference_heldout(valid_text, train_text, n, k, alphabet) for k in ks]))],
             "returned ks[0]: did the loop return early, or not update?": ks[0],
             "returned the last k: keep k only when it is better": ks[-1],
+            "indexed sorted(ks) with a position in ks: keep one order": sorted(ks)[int(np.argmin(scores))],
+            **{f"used n = {other} instead of the n given?": ks[int(np.argmin(
+                [_reference_heldout(train_text, valid_text, other, k, alphabet) for k in ks]))]
+               for other in (1, 2, 3, 4) if other != n},
         }))
         if got in (best, also):
             c.passed += 1
@@ -446,8 +462,15 @@ def check_best_smoothing(best_smoothing: Any) -> None:
             "returned the last k: keep k only when it is better": "update the best k only when its perplexity is lower "
             "than the best so far",
         }
+        why["indexed sorted(ks) with a position in ks: keep one order"] = ("sorting ks changes the positions: take "
+                                                                           "the k at the best score's position in ks itself")
         for hint in why:
             if all(got == mistakes[hint] for got, _, _, mistakes in answers):
                 c.fail(f"{wrong[0][2]}. {why[hint]}", hint)
+        for other in (1, 2, 3, 4):  # an n fixed in the code: every answer is the best k for that n
+            hint = f"used n = {other} instead of the n given?"
+            if all(got == mistakes[hint] if hint in mistakes else ok for got, ok, _, mistakes in answers):
+                c.fail(f"{wrong[0][2]}. Every answer is the best k for n = {other}: pass n on to heldout_perplexity",
+                       hint)
         c.fail(wrong[0][2])
     c.done()

@@ -209,7 +209,15 @@ def _power_mistakes(W: np.ndarray) -> dict[str, np.ndarray]:
     amplitude[1:] *= 2
     real_square = (F**2).real.copy()
     real_square[1:] *= 2
-    return {
+    nyquist = raw.copy()
+    nyquist[1:-1] *= 2  # the even-length habit: the last bin left single
+    m = W.shape[1]
+    mistakes = {}
+    if m != p:
+        mistakes["divided by W.shape[1] (columns)? Divide by p = W.shape[0]"] = right * p / m
+    return mistakes | {
+        "odd p has no Nyquist bin: double the last row (p−1)/2 too": nyquist / p,
+        "normalised each column to sum 1? Return the power itself": right / right.sum(0, keepdims=True),
         "k and p − k are one wave: double the bins k ≥ 1": raw / p,
         "k = 0 has no partner p − k: double only k ≥ 1": dc_doubled,
         "divide by p (then the powers add up to the squared norm)": right * p,
@@ -480,6 +488,8 @@ def _effective_mistakes(W: np.ndarray) -> dict[str, float]:
         "mixing bases: 2 ** (entropy in nats); use 2 ** (bits)": 2 ** (bits * math.log(2)),
         "mixing bases: e ** (entropy in bits); use 2 ** (bits)": math.exp(bits),
         "shares of the power, not of the amplitude": _perplexity(_shares(np.sqrt(power).sum(1)[1:])),
+        "mean instead of sum in the entropy: H = −Σ s_k log2 s_k":
+            2 ** float(-(nonzero * np.log2(nonzero)).sum() / len(share)),
         "that is 1 / Σ s_k², a participation ratio; use 2 ** H": float(1 / np.sum(share**2)) if share.sum() > 0 else 0.0,
         "normalised before dropping k = 0: shares must sum to 1": 2 ** early_bits,
         "summed over frequencies (axis 0); add up the columns, axis 1": _perplexity(_shares(power.sum(0)[1:])),
