@@ -385,6 +385,7 @@ def _weight_mistakes(p: int, freqs: Any, phi: Any, psi: Any, which: str) -> dict
             "W_out needs both phases, φ + ψ, not φ alone": np.cos(theta + ph).T,
             "W_out needs both phases, φ + ψ, not ψ alone": np.cos(theta + ps).T,
             "cosines, not sines: W_out = cos(2π·f·c/p + φ + ψ)": np.sin(theta + ph + ps).T,
+            "a minus sign too many: W_out = +cos(2π·f·c/p + φ + ψ)": -np.cos(theta + ph + ps).T,
             "residues run 0..p-1 (torch.arange(p)), not 1..p": np.cos(shifted + ph + ps).T}
 
 
