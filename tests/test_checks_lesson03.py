@@ -162,6 +162,8 @@ def ppl_in_place(log_probs, base):
     (ppl_in_place, "modified its input in place"),
     (lambda lp, base: base ** (-np.mean(np.asarray(lp), axis=1)), "axis=1 fails on one text"),
     (lambda lp, base: 2 ** (-np.mean(np.asarray(lp), axis=-1) / np.log2(base)), "divided by log2(base)"),
+    (lambda lp, base: base ** (-np.mean(np.asarray(lp), axis=-1, keepdims=True)), "keepdims=True"),
+    (lambda lp, base: np.round(base ** (-np.mean(np.asarray(lp), axis=-1)), 2), "rounded the result"),
 ], ids=lambda x: x.__name__ if callable(x) else None)
 def test_perplexity_mistakes_are_named(fn, fragment):
     named(check_perplexity, fn, fragment)
@@ -342,6 +344,8 @@ def heldout_unsmoothed(train_text, test_text, n, k, alphabet):
     (_heldout(score=lambda tr, te: tr), "scored train_text"),
     (_heldout(fit=lambda tr, te: te), "fitted on test_text"),
     (heldout_unsmoothed, "ignored k"),
+    (lambda tr, te, n, k, a: round(heldout_perplexity(tr, te, n, k, a), 2), "rounded the result"),
+    (_heldout(score=lambda tr, te: te[:-1]), "stopped one character early"),
 ])
 def test_heldout_mistakes_are_named(fn, fragment):
     named(check_heldout_perplexity, fn, fragment)

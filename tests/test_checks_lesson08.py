@@ -133,6 +133,7 @@ def split_diagonal(p, train_fraction, seed):
     (split_unshuffled_labels, "labels not shuffled with the pairs"),
     (split_randperm_n, "randperm(n)"),
     (split_diagonal, "every pair has a = b"),
+    (lambda p, f, s: (lambda x, y, u, v: (x, u, y, v))(*split(p, f, s)), "order: x_train, y_train, x_test, y_test"),
     (lambda p, f, s: split(p, f, s)[:2], "return 4 things"),
     (lambda p, f, s: torch.cat([split(p, f, s)[0], split(p, f, s)[2]]), "return a tuple"),
     (lambda p, f, s: (lambda x, y, u, v: (x.T, y, u, v))(*split(p, f, s)), "transposed"),
@@ -236,6 +237,16 @@ def power_nyquist(W):
     return P / W.shape[0]
 
 
+def power_unreversed(W):
+    """A full FFT, adding the second half to the first without reversing it (k meets p - K + k, not p - k)."""
+    W = np.asarray(W, dtype=float)
+    p, K = W.shape[0], W.shape[0] // 2 + 1
+    P = np.abs(np.fft.fft(W, axis=0)) ** 2 / p
+    out = P[:K].copy()
+    out[1:] += P[K:]
+    return out
+
+
 def power_in_place(W):
     W = torch.as_tensor(W, dtype=torch.float64)  # shares memory with a float64 input
     W -= W.mean(0)
@@ -263,6 +274,7 @@ def power_in_place(W):
     (lambda W: power(W).T, "transposed"),
     (lambda W: power(W).sum(1), "one spectrum per column"),
     (power_nyquist, "no Nyquist bin"),
+    (power_unreversed, "add the second half reversed"),
     (lambda W: power(W, normalise=False) / W.shape[1], "divided by W.shape[1]"),
     (lambda W: power(W) / power(W).sum(0), "normalised each column"),
 ], ids=lambda x: None)

@@ -123,6 +123,13 @@ def _perplexity_mistakes(log_probs: np.ndarray, base: float) -> dict[str, Any]:
     return mistakes
 
 
+def _not_rounded(c: Checker, text: str, got: float, expected: float) -> None:
+    """Fail with a hint if `got` is `expected` rounded to a few decimals (for display, but returned)."""
+    if not math.isclose(got, expected, rel_tol=1e-5) and any(got == round(expected, d) for d in range(4)):
+        c.fail(f"{text} returned {got:g}, expected {expected:.6g}: return the value unrounded, and round only where "
+               "you print it", "rounded the result? Return it unrounded")
+
+
 PRODUCT_HINT = "np.prod of the probabilities underflowed? Average log p"
 
 
@@ -141,6 +148,7 @@ def check_perplexity(perplexity: Any) -> None:
         expected = info.perplexity(log_probs=log_probs, base=base)
         try:
             got, text = c.number(list(log_probs), base=base)
+            _not_rounded(c, text, got, float(expected))
         except CheckFailed as failure:
             if "AxisError" in failure.message:
                 raise CheckFailed(f"{failure.message}: one text is a 1-D array, whose only axis is 0 (or -1); a batch "
@@ -189,6 +197,7 @@ def check_perplexity(perplexity: Any) -> None:
         (): "averaged over the whole batch? One per row: axis=-1",
         (6,): "averaged over axis 0 (the texts)? Average over axis=-1",
         (3, 6): "one number per token? Average over the last axis first",
+        (3, 1): "keepdims=True left an axis of length 1: drop it",
     }
     got_rows, text = c.array(batch, base=2, shape=(3,), shape_hints=hints)
     expected = info.perplexity(log_probs=batch, base=2)
@@ -356,6 +365,7 @@ def _heldout_mistakes(train_text: str, test_text: str, n: int, k: float, alphabe
                     _ppl(_log2_probs(train_text, test_text, n, k, alphabet, start=0))
                 found["scored the first n - 1 characters (no context)? Start at n-1"] = \
                     2.0 ** (-np.concatenate([np.full(n - 1, -math.log2(len(alphabet))), log2q]).mean())
+            found["stopped one character early: score up to the last one"] = 2.0 ** (-log2q[:-1].mean())
             unsmoothed = _ppl(_log2_probs(train_text, scored, n, 0.0, alphabet))
             if k > 0 and math.isfinite(unsmoothed):
                 found["ignored k? That is the unsmoothed model's perplexity"] = unsmoothed
@@ -389,6 +399,7 @@ def check_heldout_perplexity(heldout_perplexity: Any) -> None:
         if math.isclose(got, lesson, rel_tol=1e-5):
             c.passed += 1
             continue
+        _not_rounded(c, text, got, sheet)
         if got == math.inf:
             c.fail(f"{text} returned inf, expected {sheet:.4g}: with k > 0 every character has a probability above 0",
                    "inf: did a probability come out 0? Keep k in")

@@ -42,8 +42,14 @@ def _parts(c: Checker, value: Any, text: str, names: list[str]) -> list[Any]:
 
 def _unpack_split(c: Checker, value: Any, text: str) -> tuple[np.ndarray, ...]:
     names = ["x_train", "y_train", "x_test", "y_test"]
+    parts = _parts(c, value, text, names)
+    dims = [np.ndim(part) for part in parts]
+    if dims == [2, 2, 1, 1]:
+        c.fail(f"{text} returned two 2-D arrays first, then two 1-D ones: the order is x_train, y_train, x_test, "
+               "y_test (sklearn's train_test_split returns x_train, x_test, y_train, y_test)",
+               "order: x_train, y_train, x_test, y_test")
     arrays = []
-    for name, part in zip(names, _parts(c, value, text, names)):
+    for name, part in zip(names, parts):
         array = c.to_array(part, f"{text} ({name})")
         if np.isnan(array).any():
             c.fail(f"{text}: {name} holds NaN", "NaN in the data: residues are whole numbers")
@@ -209,6 +215,10 @@ def _power_mistakes(W: np.ndarray) -> dict[str, np.ndarray]:
     amplitude[1:] *= 2
     real_square = (F**2).real.copy()
     real_square[1:] *= 2
+    full = np.abs(np.fft.fft(W, axis=0)) ** 2 / p
+    K = p // 2 + 1
+    unreversed = full[:K].copy()
+    unreversed[1:] += full[K:]  # partners taken in the wrong order: p - k is full[p - k], counted from the end
     nyquist = raw.copy()
     nyquist[1:-1] *= 2  # the even-length habit: the last bin left single
     m = W.shape[1]
@@ -217,6 +227,7 @@ def _power_mistakes(W: np.ndarray) -> dict[str, np.ndarray]:
         mistakes["divided by W.shape[1] (columns)? Divide by p = W.shape[0]"] = right * p / m
     return mistakes | {
         "odd p has no Nyquist bin: double the last row (p−1)/2 too": nyquist / p,
+        "the partner of k is p − k: add the second half reversed": unreversed,
         "normalised each column to sum 1? Return the power itself": right / right.sum(0, keepdims=True),
         "k and p − k are one wave: double the bins k ≥ 1": raw / p,
         "k = 0 has no partner p − k: double only k ≥ 1": dc_doubled,
