@@ -419,6 +419,8 @@ def bs_always_update(train_text, valid_text, n, ks, alphabet):
     (lambda tr, va, n, ks, a: best_smoothing(tr, va, 2, ks, a), "used n = 2 instead of the n given"),
     (lambda tr, va, n, ks, a: sorted(ks)[int(np.argmin([heldout_perplexity(tr, va, n, k, a) for k in ks]))],
      "indexed sorted(ks)"),
+    (lambda tr, va, n, ks, a: ks[int(np.argmin([heldout_perplexity(tr, va, n, k, a) for k in sorted(ks)]))],
+     "scored sorted(ks) but indexed ks"),
 ])
 def test_best_smoothing_mistakes_are_named(fn, fragment):
     named(check_best_smoothing, fn, fragment)

@@ -277,6 +277,7 @@ def power_in_place(W):
     (power_unreversed, "add the second half reversed"),
     (lambda W: power(W, normalise=False) / W.shape[1], "divided by W.shape[1]"),
     (lambda W: power(W) / power(W).sum(0), "normalised each column"),
+    (lambda W: power(W) / power(W).sum(), "normalised to shares"),
 ], ids=lambda x: None)
 def test_power_spectrum_mistakes_are_named(fn, fragment):
     named(check_power_spectrum, fn, fragment)
@@ -290,10 +291,12 @@ def test_power_spectrum_message_shows_where_arrays_differ():
 # -- exercise 3: the analytic solution ---------------------------------------------------------------
 
 def weights(p, freqs, phi, psi, *, out_phase=lambda phi, psi: phi + psi, u_phase=None, v_phase=None, wave=torch.cos,
-            transpose_out=True, per_p=True, dtype=torch.float64, start=0, out_scale=1.0):
+            transpose_out=True, per_p=True, dtype=torch.float64, start=0, out_scale=1.0, phase_outside=False):
     a = torch.arange(start, p + start, dtype=dtype)[:, None]
     f, phi, psi = (torch.as_tensor(np.asarray(v, dtype=float), dtype=dtype) for v in (freqs, phi, psi))
     theta = 2 * math.pi * a * f / (p if per_p else 1)
+    if phase_outside:  # cos(angle) + phase: the phase added after the cosine
+        return torch.cos(theta) + phi, torch.cos(theta) + psi, (torch.cos(theta) + phi + psi).T
     U = wave(theta + (phi if u_phase is None else u_phase(phi, psi)))
     V = wave(theta + (psi if v_phase is None else v_phase(phi, psi)))
     W = out_scale * wave(theta + out_phase(phi, psi))
@@ -326,6 +329,7 @@ def test_analytic_weights_correct_variants_pass(fn, capsys):
     ({"start": 1}, "residues run 0..p-1"),
     ({"transpose_out": False}, "W_out is (n, p), one row per unit"),
     ({"out_scale": 0.5}, "0.5 × the expected weights"),
+    ({"phase_outside": True}, "the phase goes inside the cosine"),
 ], ids=lambda x: None)
 def test_analytic_weights_mistakes_are_named(kwargs, fragment):
     named(check_analytic_weights, lambda p, f, phi, psi: weights(p, f, phi, psi, **kwargs), fragment)

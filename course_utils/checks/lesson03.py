@@ -454,6 +454,8 @@ def check_best_smoothing(best_smoothing: Any) -> None:
             "returned ks[0]: did the loop return early, or not update?": ks[0],
             "returned the last k: keep k only when it is better": ks[-1],
             "indexed sorted(ks) with a position in ks: keep one order": sorted(ks)[int(np.argmin(scores))],
+            "scored sorted(ks) but indexed ks: keep one order": ks[int(np.argmin(
+                [_reference_heldout(train_text, valid_text, n, k, alphabet) for k in sorted(ks)]))],
             **{f"used n = {other} instead of the n given?": ks[int(np.argmin(
                 [_reference_heldout(train_text, valid_text, other, k, alphabet) for k in ks]))]
                for other in (1, 2, 3, 4) if other != n},
@@ -475,6 +477,8 @@ def check_best_smoothing(best_smoothing: Any) -> None:
         }
         why["indexed sorted(ks) with a position in ks: keep one order"] = ("sorting ks changes the positions: take "
                                                                            "the k at the best score's position in ks itself")
+        why["scored sorted(ks) but indexed ks: keep one order"] = ("sorting ks changes the positions: score the ks in "
+                                                                   "the order you index them")
         for hint in why:
             if all(got == mistakes[hint] for got, _, _, mistakes in answers):
                 c.fail(f"{wrong[0][2]}. {why[hint]}", hint)

@@ -229,6 +229,7 @@ def _power_mistakes(W: np.ndarray) -> dict[str, np.ndarray]:
         "odd p has no Nyquist bin: double the last row (p−1)/2 too": nyquist / p,
         "the partner of k is p − k: add the second half reversed": unreversed,
         "normalised each column to sum 1? Return the power itself": right / right.sum(0, keepdims=True),
+        "normalised to shares? Return the power itself": right / right.sum(),
         "k and p − k are one wave: double the bins k ≥ 1": raw / p,
         "k = 0 has no partner p − k: double only k ≥ 1": dc_doubled,
         "divide by p (then the powers add up to the squared norm)": right * p,
@@ -382,13 +383,15 @@ def _weight_mistakes(p: int, freqs: Any, phi: Any, psi: Any, which: str) -> dict
                 "cosines, not sines: U = cos(2π·f·a/p + φ)": np.sin(theta + ph),
                 "the angle is 2π·f·a/p: did you forget to divide by p?": np.cos(2 * np.pi * f * a + ph),
                 "the angle is 2π·f·a/p: did you forget the 2π?": np.cos(f * a / p + ph),
-                "residues run 0..p-1 (torch.arange(p)), not 1..p": np.cos(shifted + ph)}
+                "residues run 0..p-1 (torch.arange(p)), not 1..p": np.cos(shifted + ph),
+                "the phase goes inside the cosine: cos(2π·f·a/p + φ)": np.cos(theta) + ph}
     if which == "V":
         return {"V needs the phase ψ: cos(2π·f·b/p + ψ)": np.cos(theta),
                 "U and V swapped their phases? U uses φ, V uses ψ": np.cos(theta + ph),
                 "V needs +ψ; with −ψ the network computes (a − b) mod p": np.cos(theta - ps),
                 "cosines, not sines: V = cos(2π·f·b/p + ψ)": np.sin(theta + ps),
-                "residues run 0..p-1 (torch.arange(p)), not 1..p": np.cos(shifted + ps)}
+                "residues run 0..p-1 (torch.arange(p)), not 1..p": np.cos(shifted + ps),
+                "the phase goes inside the cosine: cos(2π·f·b/p + ψ)": np.cos(theta) + ps}
     return {"sign error: W_out's phase is +(φ + ψ), not −(φ + ψ)": np.cos(theta - ph - ps).T,
             "W_out's phase is the sum φ + ψ, not the difference φ − ψ": np.cos(theta + ph - ps).T,
             "W_out's phase is the sum φ + ψ, not the difference ψ − φ": np.cos(theta - ph + ps).T,
@@ -397,7 +400,8 @@ def _weight_mistakes(p: int, freqs: Any, phi: Any, psi: Any, which: str) -> dict
             "W_out needs both phases, φ + ψ, not ψ alone": np.cos(theta + ps).T,
             "cosines, not sines: W_out = cos(2π·f·c/p + φ + ψ)": np.sin(theta + ph + ps).T,
             "a minus sign too many: W_out = +cos(2π·f·c/p + φ + ψ)": -np.cos(theta + ph + ps).T,
-            "residues run 0..p-1 (torch.arange(p)), not 1..p": np.cos(shifted + ph + ps).T}
+            "residues run 0..p-1 (torch.arange(p)), not 1..p": np.cos(shifted + ph + ps).T,
+            "the phase goes inside the cosine: cos(2π·f·c/p + φ + ψ)": (np.cos(theta) + ph + ps).T}
 
 
 def _weights_of(c: Checker, value: Any, text: str, p: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
