@@ -346,6 +346,7 @@ def heldout_unsmoothed(train_text, test_text, n, k, alphabet):
     (heldout_unsmoothed, "ignored k"),
     (lambda tr, te, n, k, a: round(heldout_perplexity(tr, te, n, k, a), 2), "rounded the result"),
     (_heldout(score=lambda tr, te: te[:-1]), "stopped one character early"),
+    (lambda tr, te, n, k, a: heldout_perplexity(tr, te, max(n - 1, 1), k, a), "passed n - 1 on"),
 ])
 def test_heldout_mistakes_are_named(fn, fragment):
     named(check_heldout_perplexity, fn, fragment)

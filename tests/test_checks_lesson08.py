@@ -123,6 +123,7 @@ def split_diagonal(p, train_fraction, seed):
     (lambda p, f, s: split(p, f, s, order=lambda p, seed: torch.randint(0, p * p, (p * p,), generator=torch.Generator().manual_seed(seed))),
      "draw without replacement"),
     (lambda p, f, s: split(p, f, s, size=lambda f, p: int(f * p * p)), "int() rounds down"),
+    (lambda p, f, s: split(p, f, s, size=lambda f, p: math.ceil(f * p * p)), "ceil rounds up"),
     (lambda p, f, s: split(p, f, s, size=lambda f, p: p * p - round(f * p * p)), "swapped"),
     (lambda p, f, s: split(p, f, s, size=lambda f, p: round(f * p)), "share of p² pairs, not of p"),
     (lambda p, f, s: split(p, f, s, dtype=torch.float32), "is float; use integers"),
@@ -134,6 +135,7 @@ def split_diagonal(p, train_fraction, seed):
     (split_randperm_n, "randperm(n)"),
     (split_diagonal, "every pair has a = b"),
     (lambda p, f, s: (lambda x, y, u, v: (x, u, y, v))(*split(p, f, s)), "order: x_train, y_train, x_test, y_test"),
+    (lambda p, f, s: split(p, f, s)[::-1], "order: x_train, y_train, x_test, y_test"),
     (lambda p, f, s: split(p, f, s)[:2], "return 4 things"),
     (lambda p, f, s: torch.cat([split(p, f, s)[0], split(p, f, s)[2]]), "return a tuple"),
     (lambda p, f, s: (lambda x, y, u, v: (x.T, y, u, v))(*split(p, f, s)), "transposed"),
@@ -330,6 +332,7 @@ def test_analytic_weights_correct_variants_pass(fn, capsys):
     ({"transpose_out": False}, "W_out is (n, p), one row per unit"),
     ({"out_scale": 0.5}, "0.5 × the expected weights"),
     ({"phase_outside": True}, "the phase goes inside the cosine"),
+    ({"u_phase": lambda phi, psi: phi + psi}, "U's phase is φ alone"),
 ], ids=lambda x: None)
 def test_analytic_weights_mistakes_are_named(kwargs, fragment):
     named(check_analytic_weights, lambda p, f, phi, psi: weights(p, f, phi, psi, **kwargs), fragment)
@@ -353,8 +356,8 @@ def test_analytic_weights_messages():
 # -- exercise 4: the effective number of frequencies -------------------------------------------------
 
 def effective(W, *, keep_dc=False, finish=lambda bits: 2**bits, amplitude=False, per_column=False, participation=False,
-              zero_log_zero=True, normalise_first=False, axis=1, drop="row"):
-    P = power(W)
+              zero_log_zero=True, normalise_first=False, axis=1, drop="row", first_column=False):
+    P = power(W[:, :1] if first_column else W)
     if amplitude:
         P = P.sqrt()
     if per_column:
@@ -418,6 +421,7 @@ def test_effective_frequencies_correct_variants_pass(fn, capsys):
     ({"axis": 0}, "summed over frequencies (axis 0)"),
     ({"drop": "column"}, "dropped column 0, not k = 0"),
     ({"finish": None}, "mean instead of sum"),
+    ({"first_column": True}, "used only the first column"),
 ], ids=lambda x: None)
 def test_effective_frequencies_mistakes_are_named(kwargs, fragment):
     named(check_effective_frequencies, lambda W: effective(np.asarray(W), **kwargs), fragment)

@@ -366,6 +366,9 @@ def _heldout_mistakes(train_text: str, test_text: str, n: int, k: float, alphabe
                 found["scored the first n - 1 characters (no context)? Start at n-1"] = \
                     2.0 ** (-np.concatenate([np.full(n - 1, -math.log2(len(alphabet))), log2q]).mean())
             found["stopped one character early: score up to the last one"] = 2.0 ** (-log2q[:-1].mean())
+            if n > 1:
+                found["passed n - 1 on? n counts the predicted character too"] = \
+                    _ppl(_log2_probs(train_text, scored, n - 1, k, alphabet))
             unsmoothed = _ppl(_log2_probs(train_text, scored, n, 0.0, alphabet))
             if k > 0 and math.isfinite(unsmoothed):
                 found["ignored k? That is the unsmoothed model's perplexity"] = unsmoothed
