@@ -352,6 +352,16 @@ def test_heldout_mistakes_are_named(fn, fragment):
     named(check_heldout_perplexity, fn, fragment)
 
 
+def test_close_answers_show_enough_digits():
+    """An epsilon added to the probabilities moves the perplexity by about 1e-4: the message shows the difference."""
+    def epsilon(train_text, test_text, n, k, alphabet):
+        return _heldout(finish=lambda logs, t: 2 ** (-np.mean(np.log2(2.0 ** logs + 1e-4))))(train_text, test_text, n, k,
+                                                                                                alphabet)
+    message = fails_with(check_heldout_perplexity, epsilon, "off by")
+    got, expected = message.split(" returned ")[1].split(", expected ")
+    assert got.split()[0] != expected.split()[0], message
+
+
 # -- exercise 4: best smoothing --------------------------------------------------------------------
 
 def best_smoothing(train_text, valid_text, n, ks, alphabet):
