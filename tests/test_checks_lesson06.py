@@ -204,6 +204,21 @@ def test_ista_mistakes_are_named(fn, fragment):
     fails_with(check_ista_step, fn, fragment)
 
 
+def test_the_lasso_reference_agrees_with_scikit_learn():
+    from sklearn.linear_model import Lasso
+
+    from course_utils.checks.lesson06 import _lasso_coordinate_descent
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 7))
+    y = X @ np.array([0, 1.5, 0, 0, -2, 0, 0.3]) + 0.2 * rng.normal(size=60)
+    for lam in (0.01, 0.1, 0.5):
+        ours = _lasso_coordinate_descent(X, y, lam)
+        theirs = Lasso(alpha=lam, fit_intercept=False, tol=1e-14, max_iter=1_000_000).fit(X, y).coef_
+        np.testing.assert_allclose(ours, theirs, rtol=1e-7, atol=1e-9)
+        assert np.array_equal(ours == 0, theirs == 0)
+
+
 def test_an_ista_that_never_makes_exact_zeros_is_caught():
     def almost(w, X, y, lam, lr):  # a smooth approximation of the threshold: close, but never exactly 0
         z = w - lr * _grad(w, X, y)
