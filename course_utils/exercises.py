@@ -122,8 +122,21 @@ def _imported_checkers(source: str) -> set[str]:
     return names
 
 
-def parse_exercises(nb: nbformat.NotebookNode, name: str = "notebook") -> list[Exercise]:
-    """The sheet's exercises, or a SheetError listing every way the sheet breaks the conventions."""
+def _is_solution_cell(cell: nbformat.NotebookNode, learner: bool) -> bool:
+    if cell.cell_type not in ("code", "markdown"):
+        return False
+    if _HAS_MARKER.search(cell.source):
+        return True
+    # a learner's sheet: the regions are gone; nbgrader's metadata, or the stub the learner may not yet have replaced
+    return learner and (cell.metadata.get("nbgrader", {}).get("solution", False)
+                        or any(stub in cell.source for stub in (CODE_STUB[0], ANSWER_STUB[0])))
+
+
+def parse_exercises(nb: nbformat.NotebookNode, name: str = "notebook", *, learner: bool = False) -> list[Exercise]:
+    """The sheet's exercises, or a SheetError listing every way the sheet breaks the conventions.
+
+    `learner=True` reads a learner's copy, where solution cells are known by their nbgrader metadata or stub.
+    """
     problems: list[str] = []
     exercises: list[Exercise] = []
     for index, cell in enumerate(nb.cells):
@@ -143,7 +156,7 @@ def parse_exercises(nb: nbformat.NotebookNode, name: str = "notebook") -> list[E
                                       *(int(header[k]) if header else 0 for k in ("difficulty", "importance", "minutes")),
                                       header_cell=index))
             continue
-        has_solution = cell.cell_type in ("code", "markdown") and _HAS_MARKER.search(cell.source)
+        has_solution = _is_solution_cell(cell, learner)
         calls = _CHECK_CALL.findall(cell.source) if cell.cell_type == "code" else []
         if not has_solution and not calls:
             continue
@@ -174,7 +187,7 @@ def parse_exercises(nb: nbformat.NotebookNode, name: str = "notebook") -> list[E
         problems.append(f"{name}: exercises are numbered {numbers}; number them 1, 2, 3, ... in order")
     for e in exercises:
         label = f"{name}, Exercise {e.number} (cell {e.header_cell})"
-        if not e.solution_cells and not e.answer_cells:
+        if not e.solution_cells and not e.answer_cells and not learner:
             problems.append(f"{label}: no solution cell (a cell with '{BEGIN}') below the header")
         if e.solution_cells and len(e.check_cells) != 1:
             problems.append(f"{label}: {len(e.check_cells)} check cells; each exercise with code needs exactly one, "
