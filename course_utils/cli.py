@@ -229,7 +229,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         seconds = statistics.median(r.seconds for r in runs)
         peaks = [r.peak_mib for r in runs if r.peak_mib]
         peak = f"{max(peaks):8.0f}" if peaks else f"{'?':>8}"
-        verdict = "passed" if result.passed else f"FAILED at {result.failure}"
+        verdict = "passed" if result.passed else \
+            f"FAILED {'at ' if result.failure.startswith('cell ') else ''}{result.failure}"
         failed += not result.passed
         print(f"{_shown(path, root):<{width}}  {seconds:8.1f}  {peak}  {verdict}", flush=True)
     print(f"{len(paths) - failed} passed, {failed} failed")
