@@ -92,7 +92,7 @@ class _PeakMemory(threading.Thread):
 
 
 def run_notebook(path: Path, timeout: int = 600, notebook_timeout: float | None = None, *,
-                 allow_errors: bool = False, executed: list | None = None) -> RunResult:
+                 allow_errors: bool = False, executed: list | None = None, cwd: Path | None = None) -> RunResult:
     """Execute a notebook top to bottom in a fresh kernel, in the notebook's folder; nothing is written.
 
     `timeout` limits each cell, `notebook_timeout` the whole notebook (its kernel is stopped then). With
@@ -109,7 +109,7 @@ def run_notebook(path: Path, timeout: int = 600, notebook_timeout: float | None 
         return RunResult(path, 0.0, None, str(exc).removeprefix(f"{path}: "))
     # The kernel's own log level: keeps ipykernel's "running over TCP" notice out of the table.
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=["--IPKernelApp.log_level=ERROR"],
-                            allow_errors=allow_errors, resources={"metadata": {"path": str(Path(path).parent)}})
+                            allow_errors=allow_errors, resources={"metadata": {"path": str(cwd or Path(path).parent)}})
     sampler: list[_PeakMemory] = []
     current = {"index": -1}
     watchdog: list[threading.Timer] = []
@@ -316,18 +316,46 @@ def _first_error(cell) -> tuple[str, str] | None:
     return None
 
 
-def check_sheet(path: Path, timeout: int = 300, notebook_timeout: float | None = 900) -> tuple[list[ExerciseResult], str | None]:
-    """Run a learner's sheet headless (all cells, on past errors); one result per exercise, and a sheet-wide failure."""
+def _restore_locked_cells(nb, reference: Path | None) -> int:
+    """Put back the course's own source of every locked (check) cell, as nbgrader does; the number changed."""
+    from course_utils.exercises import read_notebook
+
+    if reference is None or not reference.is_file():
+        return 0
+    locked = {c.metadata["nbgrader"]["grade_id"]: c.source for c in read_notebook(reference).cells
+              if c.metadata.get("nbgrader", {}).get("locked") and "grade_id" in c.metadata["nbgrader"]}
+    changed = 0
+    for cell in nb.cells:
+        original = locked.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
+        if original is not None and cell.source != original:
+            cell.source, changed = original, changed + 1
+    return changed
+
+
+def check_sheet(path: Path, timeout: int = 300, notebook_timeout: float | None = 900,
+                reference: Path | None = None) -> tuple[list[ExerciseResult], str | None]:
+    """Run a learner's sheet headless (all cells, on past errors); one result per exercise, and a sheet-wide note.
+
+    With `reference` (the course's blank sheet), check cells the learner changed are run as the course wrote them.
+    """
+    import tempfile
+
+    import nbformat
+
     from course_utils.exercises import SheetError, parse_exercises, read_notebook
 
     nb = read_notebook(path)  # SheetError if it is not a notebook
+    restored = _restore_locked_cells(nb, reference)
     try:
         exercises = parse_exercises(nb, _shown(Path(path).resolve(), None), learner=True)
     except SheetError as exc:
         raise CourseError(f"{path} no longer has the shape of a sheet, so it cannot be checked:\n{exc}") from None
     executed: list = []
-    run = run_notebook(Path(path), timeout=timeout, notebook_timeout=notebook_timeout, allow_errors=True,
-                       executed=executed)
+    with tempfile.TemporaryDirectory() as scratch:  # the learner's file is never written
+        copy = Path(scratch) / Path(path).name
+        nbformat.write(nb, copy)
+        run = run_notebook(copy, timeout=timeout, notebook_timeout=notebook_timeout, allow_errors=True,
+                           executed=executed, cwd=Path(path).resolve().parent)
     cells = executed[0].cells if executed else nb.cells
     results = []
     for e in exercises:
@@ -355,13 +383,21 @@ def check_sheet(path: Path, timeout: int = 300, notebook_timeout: float | None =
         if not e.check_cells:
             result.status = "graded by hand"
         results.append(result)
-    return results, run.failure if run.failure and "stopped after" in run.failure else None
+    notes = [f"{restored} check cell(s) you changed were run as the course wrote them"] if restored else []
+    if run.failure and "stopped after" in run.failure:
+        notes.append(run.failure)
+    return results, "; ".join(notes) or None
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from course_utils.exercises import SheetError
 
-    root = None if args.lessons and all(_is_path(l) for l in args.lessons) else find_root()
+    try:
+        root = find_root()
+    except CourseError:
+        if not args.lessons or not all(_is_path(l) for l in args.lessons):
+            raise
+        root = None  # a sheet named by its path can be checked anywhere
     paths: list[Path] = [Path(l) for l in args.lessons if _is_path(l)]
     for p in paths:
         if not p.is_file():
@@ -381,7 +417,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     worst = 0
     for path in paths:
         try:
-            results, failure = check_sheet(path, timeout=args.timeout, notebook_timeout=args.notebook_timeout)
+            reference = root / "exercises" / Path(path).name if root else None
+            results, failure = check_sheet(path, timeout=args.timeout, notebook_timeout=args.notebook_timeout,
+                                           reference=reference)
         except SheetError as exc:
             print(f"{_shown(path.resolve(), root)}: {str(exc).removeprefix(f'{path}: ')}", file=sys.stderr)
             print("  your work is in that file as it is; open it in a text editor to repair it, or "
@@ -403,7 +441,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print(f"  {total}{counts['passed']} passed, {counts['not implemented']} not implemented, "
               f"{len(results) - counts['passed'] - counts['not implemented']} failed")
         if failure:
-            print(f"  the sheet {failure}")
+            print(f"  note: {failure}")
         if any(r.status != "passed" for r in results):
             worst = max(worst, 1)
     return worst

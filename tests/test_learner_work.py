@@ -133,3 +133,21 @@ def test_work_survives_a_course_update_and_every_command(tmp_path: Path, capsys,
     assert main(["start", "01"]) == 0
     assert mine.read_text() == work, "a command or a course update changed the learner's copy"
     assert git(learner, "status", "--porcelain") == ""  # my-work/ is ignored: nothing for git to merge
+
+
+def test_a_changed_check_cell_is_run_as_the_course_wrote_it(tmp_path: Path, capsys, monkeypatch):
+    course = course_with(tmp_path)
+    monkeypatch.chdir(course)
+    main(["start", "01"])
+    mine = course / "my-work" / "01_entropy.ipynb"
+    nb = nbformat.read(mine, as_version=4)
+    check_cell = next(c for c in nb.cells if "check_entropy(entropy)" in c.source)
+    check_cell.source = "print('✓ entropy: 15 checks passed')"
+    nbformat.write(nb, mine)
+    before = mine.read_text()
+    capsys.readouterr()
+    assert main(["check", "01"]) == 1
+    out = capsys.readouterr().out
+    assert "· not implemented" in next(line for line in out.splitlines() if "1 entropy" in line)
+    assert "1 check cell(s) you changed were run as the course wrote them" in out
+    assert mine.read_text() == before, "course check must not write the learner's file"
