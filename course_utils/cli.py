@@ -245,9 +245,9 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
         stamped = stamp_solutions(root / "solutions", args.lessons or None, check=args.check)
         results = sync_sheets(root / "solutions", root / "exercises", args.lessons or None, check=args.check)
     except SheetError as exc:
-        raise CourseError(f"exercises: the sheets break the conventions (see CONTRIBUTING.md):\n{exc}") from None
+        raise CourseError(f"the sheets break the conventions (see CONTRIBUTING.md):\n{exc}") from None
     except ValueError as exc:
-        raise CourseError(f"exercises: {exc}") from None
+        raise CourseError(str(exc)) from None
     bad = 0
     for r in stamped:
         if r.status != "unchanged":

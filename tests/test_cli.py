@@ -120,3 +120,18 @@ def test_course_run_repeat_reports_the_median(tmp_path: Path, capsys, monkeypatc
     assert main(["run", "01", "--folders", "notebooks", "--repeat", "2"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("median seconds of 2 runs") and "notebooks/01_ok.ipynb" in out
+
+
+def test_course_exercises_names_the_cell_that_breaks_a_convention(tmp_path: Path, capsys, monkeypatch):
+    course = make_course(tmp_path)
+    cells = [nbformat.v4.new_markdown_cell("## Exercise 1: twice\nno header here"),
+             new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 2\n    ### END SOLUTION"),
+             new_code_cell("check_f(f)")]
+    nbformat.write(new_notebook(cells=cells), course / "solutions" / "01_x.ipynb")
+    monkeypatch.chdir(course)
+    assert main(["exercises"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("course exercises: the sheets break the conventions (see CONTRIBUTING.md)")
+    assert "solutions/01_x.ipynb, cell 0 (Exercise 1: twice): the line below the title must be the header" in err
+    assert "solutions/01_x.ipynb, cell 2 (Exercise 1): the check cell calls check_f without importing it" in err
+    assert not (course / "exercises" / "01_x.ipynb").exists()
