@@ -100,6 +100,7 @@ def test_nbgrader_round_trip(solution: Path, tmp_path: Path, monkeypatch):
     api = make_api(course)
 
     ok(api.generate_assignment(lesson))
+    generated = time.perf_counter()
     released = nbformat.read(course / "release" / lesson / solution.name, as_version=4)
     source = nbformat.read(solution, as_version=4)
     exercises = parse_exercises(source, solution.name)
@@ -125,8 +126,12 @@ def test_nbgrader_round_trip(solution: Path, tmp_path: Path, monkeypatch):
         folder = course / "submitted" / student / lesson
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / solution.name)
+    graded = time.perf_counter()
     ok(api.autograde(lesson, "*"))
+    autograded = time.perf_counter()
     ok(api.generate_feedback(lesson, "buggy"))
+    phases = (f"generate {generated - started:.1f} s, autograde {autograded - graded:.1f} s, "
+              f"feedback {time.perf_counter() - autograded:.1f} s")
 
     from nbgrader.api import Gradebook
 
@@ -135,7 +140,7 @@ def test_nbgrader_round_trip(solution: Path, tmp_path: Path, monkeypatch):
         lost = {g.name for g in gradebook.find_submission_notebook(solution.stem, lesson, "buggy").grades
                 if g.score < g.max_score}
     print(f"{lesson}: {scores} of {full} points; the bug breaks {sorted(lost)}; "
-          f"round trip {time.perf_counter() - started:.1f} s")
+          f"round trip {time.perf_counter() - started:.1f} s ({phases})")
     assert scores["blank"] == 0
     assert scores["solved"] == full
     assert lost == broken
