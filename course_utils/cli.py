@@ -277,6 +277,17 @@ def _learner_lessons(root: Path, lessons: list[str]) -> list[str]:
         raise CourseError(f"no exercise sheet for {', '.join(unknown)} in exercises/") from None
 
 
+def _sheet_changed_since(copy: Path, sheet: Path) -> bool:
+    """True if the course's blank sheet is no longer the one the learner's copy was made from."""
+    from course_utils.exercises import SheetError, read_notebook
+
+    try:
+        mine, current = (read_notebook(p).metadata.get("course", {}).get("fingerprint") for p in (copy, sheet))
+    except SheetError:
+        return False
+    return bool(mine and current and mine != current)
+
+
 def _cmd_start(args: argparse.Namespace, fresh: bool = False) -> int:
     from course_utils.exercises import learner_copy
 
@@ -291,6 +302,9 @@ def _cmd_start(args: argparse.Namespace, fresh: bool = False) -> int:
         else:
             print(f"{shown} already exists and is left as it is (`course reset {lesson[:2]}` for a fresh one; "
                   f"yours would be kept in {WORK}/backups/)")
+            if _sheet_changed_since(copy, root / "exercises" / copy.name):
+                print(f"  note: the course has updated this sheet since you started it; `course reset {lesson[:2]}` "
+                      f"gives you the new version and keeps yours")
     return 0
 
 

@@ -130,7 +130,9 @@ def test_work_survives_a_course_update_and_every_command(tmp_path: Path, capsys,
     git(learner, "pull", "-q")
     assert "A new sentence" in (learner / "exercises" / "01_entropy.ipynb").read_text()
     assert main(["exercises"]) == 0
+    capsys.readouterr()
     assert main(["start", "01"]) == 0
+    assert "the course has updated this sheet since you started it; `course reset 01`" in capsys.readouterr().out
     assert mine.read_text() == work, "a command or a course update changed the learner's copy"
     assert git(learner, "status", "--porcelain") == ""  # my-work/ is ignored: nothing for git to merge
 
