@@ -14,6 +14,7 @@ submissions at once; its planted bug comes from tests/test_exercises.py.
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import re
@@ -47,7 +48,7 @@ GRADED_BUGS = {
 def planted_bug(lesson: str) -> tuple[str, str, str, set[str] | None]:
     if lesson in GRADED_BUGS:
         return GRADED_BUGS[lesson]
-    from tests.test_exercises import PLANTED_BUGS  # a new lesson: its first planted bug; what it breaks is measured
+    from test_exercises import PLANTED_BUGS  # a new lesson: its first planted bug; what it breaks is measured
 
     for bug_lesson, correct, buggy, message in PLANTED_BUGS:
         if bug_lesson == lesson:
@@ -56,6 +57,12 @@ def planted_bug(lesson: str) -> tuple[str, str, str, set[str] | None]:
 
 
 def make_api(course: Path):
+    import nbgrader.api
+
+    # Each new gradebook asks the `alembic` command for its schema version (a subprocess costing seconds);
+    # the answer is the same for every course of this nbgrader, so ask once per test process.
+    if not hasattr(nbgrader.api.get_alembic_version, "cache_info"):
+        nbgrader.api.get_alembic_version = functools.cache(nbgrader.api.get_alembic_version)
     from nbgrader.apps.api import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config import Config
@@ -65,7 +72,6 @@ def make_api(course: Path):
     config.CourseDirectory.course_id = "throwaway"
     config.Execute.timeout = 300  # seconds per cell, as for nbval
     config.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]  # no "running over TCP" notice
-    config.Exchange.root = str(course / "exchange")
     config.NbGraderAPI.log_level = "WARN"
     return NbGraderAPI(CourseDirectory(config=config), config=config)
 
