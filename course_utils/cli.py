@@ -8,6 +8,7 @@ For instructors and authors:
     course run [LESSON ...]          run notebooks headless; print seconds, peak memory, pass/fail
     course run --repeat 3 01         the same, the median of three runs (a benchmark)
     course exercises [--check]       stamp nbgrader metadata on solutions/, write exercises/ (or only check)
+    course exercises --force 01      rewrite a blank sheet someone edited by hand (saved in exercises/backups/)
 
 LESSON is a number (`01`), a name (`01_entropy`) or a notebook path. Your work lives in my-work/, which
 git ignores and no `course` command overwrites, so neither a command nor a course update (`git pull`)
@@ -243,7 +244,8 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
     root = find_root()
     try:
         stamped = stamp_solutions(root / "solutions", args.lessons or None, check=args.check)
-        results = sync_sheets(root / "solutions", root / "exercises", args.lessons or None, check=args.check)
+        results = sync_sheets(root / "solutions", root / "exercises", args.lessons or None, check=args.check,
+                              force=args.force and not args.check)
     except SheetError as exc:
         raise CourseError(f"the sheets break the conventions (see CONTRIBUTING.md):\n{exc}") from None
     except ValueError as exc:
@@ -494,6 +496,8 @@ def main(argv: list[str] | None = None) -> int:
     ex = sub.add_parser("exercises", help="stamp nbgrader metadata on solutions/ and write exercises/ (or check)")
     ex.add_argument("lessons", nargs="*", help="lessons to regenerate (default: all)")
     ex.add_argument("--check", action="store_true", help="only check; exit 1 if anything is out of date")
+    ex.add_argument("--force", action="store_true",
+                    help="rewrite the sheets even where a hand-edited one would be kept (it is saved in exercises/backups/)")
     ex.set_defaults(func=_cmd_exercises)
     args = parser.parse_args(argv)
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # keeps debugpy's notice out of kernels' stderr

@@ -153,3 +153,17 @@ def test_a_changed_check_cell_is_run_as_the_course_wrote_it(tmp_path: Path, caps
     assert "· not implemented" in next(line for line in out.splitlines() if "1 entropy" in line)
     assert "1 check cell(s) you changed were run as the course wrote them" in out
     assert mine.read_text() == before, "course check must not write the learner's file"
+
+
+def test_a_hand_edited_blank_sheet_is_kept_then_saved_by_force(tmp_path: Path, capsys, monkeypatch):
+    course = course_with(tmp_path)
+    monkeypatch.chdir(course)
+    sheet = course / "exercises" / "01_entropy.ipynb"
+    fill(sheet, course / "solutions" / "01_entropy.ipynb")  # the old habit: working in exercises/ itself
+    edited = sheet.read_text()
+    assert main(["exercises"]) == 0 and sheet.read_text() == edited
+    assert "01_entropy: kept" in capsys.readouterr().out
+    assert main(["exercises", "--check"]) == 1
+    assert main(["exercises", "--force", "01"]) == 0
+    saved = list((course / "exercises" / "backups").iterdir())
+    assert [p.read_text() for p in saved] == [edited] and sheet.read_text() != edited
