@@ -41,6 +41,15 @@ PLANTED_BUGS = [
     ("03_perplexity", "for i in range(n - 1, len(test_text)):", "for i in range(len(test_text)):", "first n - 1 characters"),
     ("03_perplexity", "heldout_perplexity(train_text, valid_text, n, k, alphabet)",
      "heldout_perplexity(train_text, train_text, n, k, alphabet)", "best k on the training text"),
+    ("03_perplexity", "return base ** cross_entropy",
+     "return np.prod(base ** log_probs, axis=-1) ** (-1 / log_probs.shape[-1])", "np.prod of the probabilities underflowed"),
+    ("03_perplexity", "probs = ngram_probs(train_text, test_text[:i], n, k, alphabet)",
+     "probs = ngram_probs(train_text, test_text[:i + 1], n, k, alphabet)", "the context included the character being predicted"),
+    ("06_l1_vs_l2", "return np.sign(w) * np.maximum(np.abs(w) - t, 0.0)", "return w - t * np.sign(w)", "shrank across zero"),
+    ("06_l1_vs_l2", "return soft_threshold(w - lr * grad, lr * lam)", "return soft_threshold(w - lr * grad, lam)",
+     "thresholded by λ instead of η·λ"),
+    ("06_l1_vs_l2", "param = param * (1 - lr * weight_decay) - lr * m_hat / (np.sqrt(v_hat) + eps)",
+     "param = (param - lr * m_hat / (np.sqrt(v_hat) + eps)) * (1 - lr * weight_decay)", "decayed after the Adam step"),
     ("08_grokking", "labels = (pairs[:, 0] + pairs[:, 1]) % p", "labels = pairs[:, 0] + pairs[:, 1]", "forgot the `% p`"),
     ("08_grokking", "order = torch.randperm(p * p, generator=torch.Generator().manual_seed(seed))",
      "order = torch.randperm(p * p)", "same seed"),
@@ -49,6 +58,11 @@ PLANTED_BUGS = [
     ("08_grokking", "power[1:] *= 2  # k and p - k together", "power *= 2  # k and p - k together", "no partner"),
     ("08_grokking", "W_out = torch.cos(theta + phi + psi).T", "W_out = torch.cos(theta - phi - psi).T", "sign error"),
     ("08_grokking", "power = power_spectrum(W).sum(1)[1:]", "power = power_spectrum(W).sum(1)", "leave out k = 0"),
+    ("08_grokking", "coefficients = torch.fft.rfft(W, dim=0)", "coefficients = torch.fft.fft(W, dim=0)[: p // 2]",
+     "missing k = (p−1)/2"),
+    ("08_grokking", "share = share[share > 0]  # 0 · log 0 = 0", "share = share  # 0 · log 0 = 0", "0 · log 0 gave NaN"),
+    ("08_grokking", "power = power_spectrum(W).sum(1)[1:]", "power = power_spectrum(W).sum(0)[1:]",
+     "summed over frequencies (axis 0)"),
 ]
 
 
