@@ -429,7 +429,7 @@ def test_passing_a_value_instead_of_a_function(check):
 def test_float32_message_never_shows_two_identical_arrays():
     message = fails_with(check_log_softmax, float32_inside, "float32?")
     shown = re.search(r"returned (\[.*?\]), expected (\[.*?\])", message)
-    where = re.search(r"the most at \[\d+\]: got (\S+), expected (\S+)", message)
+    where = re.search(r"the largest at \[\d+\]: got (\S+), expected (\S+)", message)
     assert (where and where.group(1) != where.group(2)) or (shown and shown.group(1) != shown.group(2)), message
 
 
@@ -440,4 +440,4 @@ def test_a_big_batch_shows_where_it_differs():
             out[2, 5] += 1e-3
         return out
 
-    fails_with(check_log_softmax, off_in_one_entry, "1 of 24 entries off by up to 0.001, the most at [2, 5]")
+    fails_with(check_log_softmax, off_in_one_entry, "1 of 24 entries differ, by up to 0.001; the largest at [2, 5]")
