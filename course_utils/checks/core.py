@@ -1,17 +1,23 @@
 """The checker framework: run a learner's function on a battery of cases and explain what went wrong.
 
-A checker never crashes on the learner's behalf. Whatever the learner's function does (raise, return
-None, a string, NaN, the wrong shape), the checker ends in one of two ways:
+A checker never crashes on the learner's behalf. Whatever the learner's function does (raise, even
+`SystemExit`; loop forever; return None, a string, complex numbers, NaN, the wrong shape; change its
+caller's input in place), the checker ends in one of two ways:
 - success: it prints one line, `✓ entropy: 8 checks passed`;
 - failure: it raises `CheckFailed` (an `AssertionError`, so graders and pytest count a failure) whose
-  message names the call, what came back, what was expected and the likely mistake. In a notebook it
-  shows as that message alone, with no traceback into this package.
+  message starts with the likely mistake, then names the call, what came back and what was expected:
+  "natural log instead of log2? — entropy([0.5, 0.5]) returned 0.6931, expected 1 bit". The mistake comes
+  first because graders (nbgrader's validate, an LMS) often show only the first 80 characters. In a
+  notebook the failure shows as that line alone, with no traceback into this package.
 """
 
 from __future__ import annotations
 
+import _thread
 import functools
 import math
+import threading
+import time
 import warnings
 from collections.abc import Callable, Iterable
 from copy import deepcopy
@@ -19,13 +25,24 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CheckFailed", "Checker", "checker", "fmt", "log_base_mistakes"]
+__all__ = ["CheckFailed", "Checker", "checker", "fmt", "diff_summary", "log_base_mistakes", "TIME_LIMIT"]
 
 NOT_IMPLEMENTED = "not implemented yet: replace `raise NotImplementedError()` with your code, run that cell, then this one"
+TIME_LIMIT = 10.0  # seconds one call of a learner's function may take before the checker gives up on it
 
 
 class CheckFailed(AssertionError):
-    """A learner's function failed a check. The message says why and what the likely mistake is."""
+    """A learner's function failed a check.
+
+    `CheckFailed(message, hint)`: `message` says what was called, what came back and what was expected;
+    `hint` names the likely mistake, short and specific ("natural log instead of log2?"). The text is
+    "hint — message", so the mistake survives a grader that shows only the first line's start. A hint
+    must fit only its own mistake: where the mistake cannot be told, give none.
+    """
+
+    def __init__(self, message: str, hint: str = ""):
+        self.message, self.hint = message, hint
+        super().__init__(f"{hint} — {message}" if hint else message)
 
     def _render_traceback_(self) -> list[str]:
         # IPython shows these lines instead of a traceback (it looks for this method on exceptions).
@@ -59,7 +76,8 @@ def fmt(x: Any, digits: int = 4) -> str:
 
 
 def _is_tensor(x: Any) -> bool:
-    return type(x).__module__.split(".")[0] == "torch"
+    """A torch tensor (told apart without importing torch, which a numpy-only lesson need not load)."""
+    return type(x).__module__.split(".")[0] == "torch" and hasattr(x, "detach") and hasattr(x, "numpy")
 
 
 def _describe(value: Any) -> str:
@@ -68,6 +86,85 @@ def _describe(value: Any) -> str:
     if isinstance(value, (str, bytes)):
         return f"a string {fmt(value)}"
     return f"{type(value).__name__} {fmt(value)}"
+
+
+def diff_summary(got: np.ndarray, expected: np.ndarray, digits: int = 4) -> str:
+    """Where two same-shaped arrays differ most, for messages about arrays too big (or too alike) to print."""
+    got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        gap = np.abs(got - expected)
+    gap = np.where(np.isnan(gap), np.inf, gap)  # NaN or inf mismatches count as the largest
+    where = np.unravel_index(int(np.argmax(gap)), gap.shape) if gap.ndim else ()
+    index = ", ".join(str(int(i)) for i in where)
+    bad = int(np.sum(~np.isclose(got, expected, rtol=1e-6, atol=1e-9, equal_nan=True)))
+    return (f"{bad} of {got.size} entries differ; the largest difference is at [{index}]: "
+            f"got {fmt(got[where], digits + 2)}, expected {fmt(expected[where], digits + 2)}")
+
+
+def _same(a: Any, b: Any) -> bool:
+    """True if b still equals a (used to see whether a learner's function changed its input in place)."""
+    if hasattr(a, "state_dict") and hasattr(b, "state_dict"):  # a torch module: compare its weights
+        return _same(dict(a.state_dict()), dict(b.state_dict()))
+    if _is_tensor(a):
+        return _is_tensor(b) and a.shape == b.shape and a.dtype == b.dtype and bool(
+            (a.detach() == b.detach()).all() | (a.detach().isnan() & b.detach().isnan()).all()
+            if a.is_floating_point() else (a == b).all())
+    if isinstance(a, np.ndarray):
+        if not isinstance(b, np.ndarray) or a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        try:
+            return bool(np.array_equal(a, b, equal_nan=True))
+        except TypeError:
+            return bool(np.array_equal(a, b))
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    try:
+        return bool(a == b)
+    except Exception:  # something that cannot be compared: assume it is unchanged
+        return True
+
+
+def _is_complex(value: Any) -> bool:
+    if _is_tensor(value):
+        return bool(value.is_complex())
+    try:
+        return bool(np.iscomplexobj(value))
+    except Exception:
+        return False
+
+
+class _Alarm:
+    """Interrupts the main thread after `seconds` (a learner's endless loop), on every platform.
+
+    `_thread.interrupt_main` raises KeyboardInterrupt in the main thread at its next bytecode, which is where
+    a notebook cell runs. Off the main thread there is no limit (nothing could be interrupted safely).
+    """
+
+    def __init__(self, seconds: float | None):
+        self.fired = threading.Event()
+        usable = seconds is not None and seconds > 0 and threading.current_thread() is threading.main_thread()
+        self._timer = threading.Timer(seconds, self._fire) if usable else None
+
+    def _fire(self) -> None:
+        self.fired.set()
+        _thread.interrupt_main()
+
+    def __enter__(self) -> "_Alarm":
+        if self._timer:
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._timer:
+            self._timer.cancel()
+            if self.fired.is_set():  # it fired just as the call returned: absorb the pending interrupt here
+                try:
+                    time.sleep(0.05)
+                except KeyboardInterrupt:
+                    pass
 
 
 def log_base_mistakes(expected: float) -> dict[str, float]:
@@ -90,9 +187,13 @@ class Checker:
         c.done()
     """
 
-    def __init__(self, name: str, fn: Any):
+    def __init__(self, name: str, fn: Any, *, time_limit: float | None = None, allow_in_place: bool = False):
+        """`time_limit`: seconds one call may take (default `TIME_LIMIT`; None for no limit).
+        `allow_in_place`: the exercise asks the function to modify an argument (e.g. a model's weights)."""
         self.name = name
         self.passed = 0
+        self.time_limit = TIME_LIMIT if time_limit is None else time_limit
+        self.allow_in_place = allow_in_place
         if isinstance(fn, type(NotImplemented)) or fn is None or not callable(fn):
             raise CheckFailed(
                 f"check_{name} needs your function itself, e.g. check_{name}({name}); "
@@ -106,31 +207,60 @@ class Checker:
         return f"{self.name}({', '.join(parts)})"
 
     def call(self, *args: Any, **kwargs: Any) -> tuple[Any, str]:
-        """Call the learner's function on copies of the arguments; turn any exception into a message."""
+        """Call the learner's function on copies of the arguments and return (result, call text).
+
+        Whatever happens becomes a CheckFailed with a message: a stub, any exception (`SystemExit` too), a call
+        that runs past the time limit, and a function that changed its arguments in place.
+        """
         text = self.call_text(args, kwargs)
+        given_args, given_kwargs = deepcopy(args), deepcopy(kwargs)
+        alarm = _Alarm(self.time_limit)
         try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
+            with warnings.catch_warnings(), np.errstate(all="ignore"), alarm:
                 warnings.simplefilter("ignore")
-                result = self.fn(*deepcopy(args), **deepcopy(kwargs))
+                result = self.fn(*given_args, **given_kwargs)
         except NotImplementedError:
             raise CheckFailed(f"{self.name}: {NOT_IMPLEMENTED}.") from None
         except CheckFailed:
             raise
-        except Exception as exc:  # the learner's bug, reported rather than propagated
+        except KeyboardInterrupt:
+            if not alarm.fired.is_set():
+                raise  # the learner pressed stop: let it stop
+            raise CheckFailed(
+                f"{text} did not return within {self.time_limit:g} s; look for a loop whose condition never changes",
+                hint="an endless loop?") from None
+        except BaseException as exc:  # the learner's bug (SystemExit included), reported rather than propagated
             raise CheckFailed(f"{text} raised {type(exc).__name__}: {exc}") from None
+        if alarm.fired.is_set():
+            raise CheckFailed(f"{text} did not return within {self.time_limit:g} s", hint="too slow, or an endless loop?")
         if result is NotImplemented:
             raise CheckFailed(f"{self.name}: {NOT_IMPLEMENTED}.")
+        if not self.allow_in_place:
+            changed = [f"argument {i + 1}" for i, (a, b) in enumerate(zip(args, given_args)) if not _same(a, b)]
+            changed += [f"argument {k}=" for k in kwargs if not _same(kwargs[k], given_kwargs[k])]
+            if changed:
+                raise CheckFailed(
+                    f"{text} changed its {', '.join(changed)} in place (e.g. `p[p == 0] = 1` or `z -= ...` on the "
+                    "input): the caller's data must stay as they were; work on a copy (`x = x.copy()`, "
+                    "`x = x.clone()`) or build a new array", hint="modified its input in place")
         return result, text
+
+    def fail(self, message: str, hint: str = "") -> None:
+        """Fail with a message (what was called, what came back, what was expected) and the likely mistake."""
+        raise CheckFailed(message, hint)
 
     def to_array(self, value: Any, text: str) -> np.ndarray:
         """The learner's result as a float array, or a CheckFailed that says what it was instead."""
         if value is None:
-            raise CheckFailed(f"{text} returned None: is the `return` statement missing?")
+            raise CheckFailed(f"{text} returned None", hint="is the `return` statement missing?")
         if isinstance(value, (str, bytes)):
             raise CheckFailed(f"{text} returned a string {fmt(value)}; return a number")
+        if _is_complex(value):
+            raise CheckFailed(f"{text} returned complex numbers {fmt(value)}; the answer is real",
+                              hint="complex result, expected real numbers")
         try:
             if _is_tensor(value):
-                value = value.detach().cpu().double().numpy()
+                value = value.detach().cpu().double().numpy()  # via float64, so bfloat16 and float16 work too
             array = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
             raise CheckFailed(f"{text} returned {_describe(value)}, which is not a number or array of numbers") from None
@@ -141,11 +271,11 @@ class Checker:
         value, text = self.call(*args, **kwargs)
         array = self.to_array(value, text)
         if array.size != 1:
-            raise CheckFailed(f"{text} returned {array.size} numbers (shape {array.shape}); expected a single number"
-                              + (f": {many_hint}" if many_hint else ""))
+            raise CheckFailed(f"{text} returned {array.size} numbers (shape {array.shape}); expected a single number",
+                              hint=many_hint)
         number = float(array.reshape(()))
         if math.isnan(number):
-            raise CheckFailed(f"{text} returned NaN" + (f": {nan_hint}" if nan_hint else ""))
+            raise CheckFailed(f"{text} returned NaN", hint=nan_hint)
         return number, text
 
     def array(
@@ -157,11 +287,9 @@ class Checker:
         array = self.to_array(value, text)
         if array.shape != shape:
             hint = (shape_hints or {}).get(array.shape, "")
-            raise CheckFailed(
-                f"{text} returned shape {array.shape}, expected {shape}" + (f": {hint}" if hint else "")
-            )
+            raise CheckFailed(f"{text} returned shape {array.shape}, expected {shape}", hint=hint)
         if np.isnan(array).any():
-            raise CheckFailed(f"{text} returned NaN in {fmt(array)}" + (f": {nan_hint}" if nan_hint else ""))
+            raise CheckFailed(f"{text} returned NaN in {fmt(array)}", hint=nan_hint)
         return array, text
 
     # -- judging the result --------------------------------------------------------------------
@@ -183,14 +311,16 @@ class Checker:
         if unit.startswith("bits") and exp_a.size == 1 and float(exp_a) == 1.0:
             unit = "bit" + unit[4:]
         unit_text = f" {unit}" if unit else ""
-        raise CheckFailed(
-            f"{text} returned {fmt(got_a)}, expected {fmt(exp_a)}{unit_text}" + (f": {reason}" if reason else "")
-        )
+        if got_a.shape == exp_a.shape and got_a.size > 1 and (got_a.size > 12 or fmt(got_a) == fmt(exp_a)):
+            message = f"{text} returned an array of shape {got_a.shape}{unit_text}: {diff_summary(got_a, exp_a)}"
+        else:
+            message = f"{text} returned {fmt(got_a)}, expected {fmt(exp_a)}{unit_text}"
+        raise CheckFailed(message, hint=reason)
 
-    def require(self, condition: bool, message: str) -> None:
-        """Pass if the condition holds; otherwise fail with the message."""
+    def require(self, condition: bool, message: str, hint: str = "") -> None:
+        """Pass if the condition holds; otherwise fail with the message (and the likely mistake, if known)."""
         if not condition:
-            raise CheckFailed(message)
+            raise CheckFailed(message, hint)
         self.passed += 1
 
     def done(self) -> None:
@@ -203,9 +333,9 @@ def checker(func: Callable[[Any], None]) -> Callable[[Any], None]:
     short CheckFailed line too, never as a traceback that looks like the learner's fault."""
 
     @functools.wraps(func)
-    def wrapper(learner_fn: Any) -> None:
+    def wrapper(learner_fn: Any, *args: Any, **kwargs: Any) -> None:
         try:
-            func(learner_fn)
+            func(learner_fn, *args, **kwargs)
         except CheckFailed:
             raise
         except Exception as exc:
