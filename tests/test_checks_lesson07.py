@@ -94,8 +94,8 @@ PRUNE_BUGS = [
     (per_layer, "pruned per layer"),
     (lambda w, s, m: [~x for x in magnitude_prune(w, s, m)], "mask inverted"),
     (lambda w, s, m: magnitude_prune(w, 1 - s, m), "kept the fraction s"),
-    (threshold_le, "`<=` threshold"),
-    (threshold_lt, "`<` threshold"),
+    (threshold_le, "`<= tau` pruned every weight tied"),
+    (threshold_lt, "`< tau` kept the k-th smallest"),
     (lambda w, s, m: [np.asarray(x) * k for x, k in zip(w, magnitude_prune(w, s, m))], "returned the pruned weights"),
     (lambda w, s, m: np.concatenate([x.ravel() for x in magnitude_prune(w, s, m)]), "one array instead of a list"),
 ]

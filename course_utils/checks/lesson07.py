@@ -104,8 +104,8 @@ COMPOUND = "pruned s of the survivors; s is of all weights"
 PER_LAYER = "pruned per layer; global means one threshold for all"
 INVERTED = "mask inverted: True means kept"
 AS_DENSITY = "kept the fraction s; s is the fraction pruned"
-TIES_MORE = "ties: `<=` threshold pruned every tied weight"
-TIES_FEWER = "ties: `<` threshold kept every tied weight"
+TIES_MORE = "`<= tau` pruned every weight tied at the threshold"
+TIES_FEWER = "`< tau` kept the k-th smallest weight: off by one"
 
 
 def _prune_mistakes(weights: list[np.ndarray], s: float, masks: list[np.ndarray]) -> dict[str, Any]:
