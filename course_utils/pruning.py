@@ -167,6 +167,7 @@ def imp(
         if r > 0:
             masks = magnitude_masks(weights(model), 1 - (1 - rate) ** r, masks=masks, scope=scope)
             model.load_state_dict(start)
+            apply_masks(model, masks)  # the survivors rewound, the pruned at zero
         score = train_fn(model, masks)
         results.append(({k: v.clone() for k, v in masks.items()}, score))
     return results
