@@ -126,15 +126,32 @@ class MaskedOptimizer:
     weight decay move a weight whose gradient is zero.) Pass it to `training.train` as the optimizer."""
 
     def __init__(self, optimizer: torch.optim.Optimizer, model: nn.Module, masks: Masks):
-        self.optimizer, self.model, self.masks = optimizer, model, masks
-        apply_masks(model, masks)
+        self.optimizer, self.model = optimizer, model
+        self._params = dict(model.named_parameters())
+        self.masks = masks
+
+    @property
+    def masks(self) -> Masks:
+        """The masks in force; assigning new ones (e.g. during gradual pruning) applies them at once."""
+        return self._masks
+
+    @masks.setter
+    def masks(self, masks: Masks) -> None:
+        self._masks = masks
+        self._pairs = [(self._params[name], mask) for name, mask in masks.items()]
+        self._apply()
+
+    @torch.no_grad()
+    def _apply(self) -> None:
+        for param, mask in self._pairs:
+            param.mul_(mask)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         self.optimizer.zero_grad(set_to_none=set_to_none)
 
     def step(self) -> None:
         self.optimizer.step()
-        apply_masks(self.model, self.masks)
+        self._apply()
 
     @property
     def param_groups(self) -> list[dict]:

@@ -144,3 +144,11 @@ def test_mask_bits_is_log2_binomial():
     masks = {"a": torch.tensor([T, F_, F_, T, F_]), "b": torch.ones(3, dtype=torch.bool)}
     assert mask_bits(masks) == pytest.approx(math.log2(math.comb(5, 2)) + 0.0)
     assert mask_bits({"a": torch.zeros(8, dtype=torch.bool)}) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_masked_optimizer_applies_new_masks_when_assigned():
+    model = MLP([3, 4, 2], seed=0)
+    opt = MaskedOptimizer(torch.optim.SGD(model.parameters(), lr=0.1), model, full_masks(model))
+    assert (model.linears[0].weight != 0).all()
+    opt.masks = magnitude_masks(weights(model), 0.5)
+    assert density({k: w != 0 for k, w in weights(model).items()}) == 0.5
