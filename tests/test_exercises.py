@@ -92,15 +92,39 @@ def test_fresh_sheet_says_not_implemented(solution: Path):
             assert not errors(cell), f"cell {cell.source[:60]!r} of a fresh sheet errors: {errors(cell)[0].evalue}"
 
 
-@pytest.mark.parametrize("lesson,correct,buggy,message", PLANTED_BUGS, ids=lambda x: x if len(str(x)) < 20 else None)
-def test_planted_bug_is_named(lesson: str, correct: str, buggy: str, message: str):
+LESSONS_WITH_BUGS = sorted({bug[0] for bug in PLANTED_BUGS})
+
+
+def test_every_sheet_has_planted_bugs():
+    assert {p.stem for p in SOLUTIONS} <= set(LESSONS_WITH_BUGS), "plant at least one bug in every sheet"
+
+
+@pytest.mark.parametrize("lesson", LESSONS_WITH_BUGS)
+def test_planted_bugs_are_named(lesson: str):
+    """Run the solution sheet once, then for each planted bug: the buggy cell, its check cell, the good cell again.
+
+    One kernel per sheet instead of one per bug keeps this cheap as the course grows. Each check cell imports
+    its own checker and calls the learner's function by name, so redefining the function is all a bug needs.
+    """
     path = ROOT / "solutions" / f"{lesson}.ipynb"
     nb = nbformat.read(path, as_version=4)
-    planted = [c for c in nb.cells if c.cell_type == "code" and correct in c.source]
-    assert len(planted) == 1, f"the text {correct!r} should occur in exactly one cell of {path.name}"
-    planted[0].source = planted[0].source.replace(correct, buggy)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    probes = []
+    for _, correct, buggy, message in (b for b in PLANTED_BUGS if b[0] == lesson):
+        hosts = [i for i, c in enumerate(code) if correct in c.source]
+        assert len(hosts) == 1, f"the text {correct!r} should occur in exactly one code cell of {path.name}"
+        checks = [c for c in code[hosts[0] + 1:] if CHECK_CALL.search(c.source)]
+        assert checks, f"no check cell after the cell holding {correct!r}"
+        host = code[hosts[0]]
+        probes.append((buggy, message, len(nb.cells) + 1))
+        nb.cells += [nbformat.v4.new_code_cell(host.source.replace(correct, buggy)),
+                     nbformat.v4.new_code_cell(checks[0].source), nbformat.v4.new_code_cell(host.source)]
     executed = execute(nb, path.parent)
-    failures = [e for c in executed.cells for e in errors(c)]
-    assert failures, f"planting {buggy!r} went unnoticed by every checker"
-    assert all(f.ename == "CheckFailed" for f in failures), [f.ename for f in failures]
-    assert any(message in f.evalue for f in failures), [f.evalue for f in failures]
+    problems = []
+    for buggy, message, index in probes:
+        errs = errors(executed.cells[index])
+        if not errs:
+            problems.append(f"{buggy!r} went unnoticed by its checker")
+        elif errs[0].ename != "CheckFailed" or message not in errs[0].evalue:
+            problems.append(f"{buggy!r}: expected a CheckFailed naming {message!r}, got {errs[0].ename}: {errs[0].evalue}")
+    assert not problems, "\n".join(problems)
