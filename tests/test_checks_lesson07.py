@@ -347,3 +347,11 @@ def test_stubs_and_crashes_get_a_message(check):
     fails_with(check, raise_not_implemented, "not implemented yet")
     fails_with(check, lambda *a: 1 / 0, "ZeroDivisionError")
     fails_with(check, 0.5, "needs your function itself")
+
+
+def test_hints_are_short_enough_for_a_grader_line():
+    import course_utils.checks.lesson07 as lesson07
+
+    hints = [v for k, v in vars(lesson07).items() if k.isupper() and isinstance(v, str)]
+    assert len(hints) > 25
+    assert all(len(h) <= 60 for h in hints), [h for h in hints if len(h) > 60]
