@@ -27,6 +27,7 @@ from course_utils.checks.lesson04 import (
 )
 from course_utils.checks.lesson05 import check_dropout, check_generalization_gap, check_mc_predict
 from course_utils.checks.lesson06 import check_adamw_step, check_ista_step, check_soft_threshold
+from course_utils.checks.lesson07 import check_imp_round, check_magnitude_prune, check_train_pruned
 from course_utils.checks.lesson08 import (
     check_analytic_weights,
     check_effective_frequencies,
@@ -41,5 +42,6 @@ __all__ = [
     "check_min_norm_fit", "check_test_error_sweep", "check_prequential_code_length",
     "check_dropout", "check_mc_predict", "check_generalization_gap",
     "check_soft_threshold", "check_ista_step", "check_adamw_step",
+    "check_magnitude_prune", "check_train_pruned", "check_imp_round",
     "check_modular_addition_split", "check_power_spectrum", "check_analytic_weights", "check_effective_frequencies",
 ]
