@@ -40,6 +40,8 @@ GRADED_BUGS = {
     "02_cross_entropy": ("targets].mean()", "targets].sum()", "missing mean", {"check_cross_entropy_loss"}),
     "03_perplexity": ("return base ** cross_entropy", "return 2 ** cross_entropy", "mixing bases",
                       {"check_perplexity"}),
+    "07_lottery_tickets": ("np.where(m, np.abs(w), -1.0)", "np.where(m, w, -1.0)", "pruned by signed value",
+                           {"check_magnitude_prune", "check_imp_round"}),
     "08_grokking": ("labels = (pairs[:, 0] + pairs[:, 1]) % p", "labels = pairs[:, 0] + pairs[:, 1]",
                     "forgot the `% p`", {"check_modular_addition_split"}),
 }
