@@ -1,4 +1,4 @@
-"""Shared test set-up: a notebook cell that prints a warning fails, as DESIGN.md asks for "no warnings"."""
+"""Shared test set-up: a notebook cell that prints a warning fails, since lessons show no warnings (CONTRIBUTING.md)."""
 
 from __future__ import annotations
 

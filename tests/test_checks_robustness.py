@@ -184,3 +184,12 @@ def test_numbers_that_print_alike_are_shown_with_digits_enough_to_differ():
     with pytest.raises(CheckFailed) as info:
         c.close("f()", np.array([1.0, -2.4076101]), np.array([1.0, -2.4076132]), rtol=1e-7)
     assert "1 of 2 entries differ" in str(info.value) and "got -2.40761, expected -2.407613" in str(info.value)
+
+
+def test_a_checker_can_see_what_the_function_did_to_its_copies():
+    import torch
+
+    model = torch.nn.Linear(2, 2).eval()
+    c = Checker("f", lambda m: m.train() and 1.0)
+    c.call(model)
+    assert c.last_args[0].training and not model.training  # the learner's copy changed; the caller's did not

@@ -209,6 +209,8 @@ class Checker:
         self.passed = 0
         self.time_limit = TIME_LIMIT if time_limit is None else time_limit
         self.allow_in_place = allow_in_place
+        self.last_args: tuple[Any, ...] = ()
+        self.last_kwargs: dict[str, Any] = {}
         if isinstance(fn, type(NotImplemented)) or fn is None or not callable(fn):
             raise CheckFailed(
                 f"check_{name} needs your function itself, e.g. check_{name}({name}); "
@@ -229,6 +231,8 @@ class Checker:
         """
         text = self.call_text(args, kwargs)
         given_args, given_kwargs = deepcopy(args), deepcopy(kwargs)
+        # The copies the learner's function received, for checks of what it did to them (e.g. a model's mode).
+        self.last_args, self.last_kwargs = given_args, given_kwargs
         alarm = _Alarm(self.time_limit)
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"), alarm:
