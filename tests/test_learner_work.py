@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from course_utils.cli import main
-from course_utils.exercises import sync_sheets
+from course_utils.exercises import parse_exercises, sync_sheets
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,17 +46,22 @@ def test_course_check_on_a_blank_a_correct_and_a_buggy_sheet_01(tmp_path: Path, 
     assert mine.read_text() == (course / "exercises" / "01_entropy.ipynb").read_text()
     capsys.readouterr()
 
+    # Points are each exercise's importance, read from the sheet itself so that re-weighting it needs no edit here.
+    points = {e.title: e.importance for e in parse_exercises(nbformat.read(course / "solutions" / "01_entropy.ipynb", 4))}
+    total = sum(points.values())
+    lost = points["entropy"] + points["KL divergence"]  # the buggy entropy breaks KL too (it reuses entropy)
+
     assert main(["check", "01"]) == 1
     blank = capsys.readouterr().out
     print(blank)
-    assert blank.count("· not implemented") == 4 and "0/15 points; 0 passed, 4 not implemented, 0 failed" in blank
-    assert "1 entropy" in blank and "0/5" in blank
+    assert blank.count("· not implemented") == 4 and f"0/{total} points; 0 passed, 4 not implemented, 0 failed" in blank
+    assert "1 entropy" in blank and f"0/{points['entropy']}" in blank
 
     fill(mine, course / "solutions" / "01_entropy.ipynb")
     assert main(["check"]) == 0  # every sheet in my-work/
     correct = capsys.readouterr().out
     print(correct)
-    assert correct.count("✓ passed") == 4 and "15/15 points; 4 passed, 0 not implemented, 0 failed" in correct
+    assert correct.count("✓ passed") == 4 and f"{total}/{total} points; 4 passed, 0 not implemented, 0 failed" in correct
 
     assert main(["reset", "01"]) == 0
     assert "your previous copy is kept as my-work/backups/01_entropy-" in capsys.readouterr().out
@@ -64,9 +69,9 @@ def test_course_check_on_a_blank_a_correct_and_a_buggy_sheet_01(tmp_path: Path, 
     assert main(["check", "01"]) == 1
     buggy = capsys.readouterr().out
     print(buggy)
-    assert "6/15 points; 2 passed, 0 not implemented, 2 failed" in buggy
+    assert f"{total - lost}/{total} points; 2 passed, 0 not implemented, 2 failed" in buggy
     entropy_line = next(line for line in buggy.splitlines() if "1 entropy" in line)
-    assert "0/5" in entropy_line and "natural log instead of log2" in entropy_line
+    assert f"0/{points['entropy']}" in entropy_line and "natural log instead of log2" in entropy_line
 
 
 def test_a_learner_cell_that_raises_is_named(tmp_path: Path, capsys, monkeypatch):
