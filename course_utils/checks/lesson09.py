@@ -39,8 +39,10 @@ def _matches(got: Any, wrong: Any, rtol: float) -> bool:
 
 
 def _name(got: Any, mistakes: Mistakes, rtol: float = 1e-4) -> str:
-    """The hint of the first mistake whose value `got` is, or "" if none fits."""
-    return next((why for why, wrong in mistakes if _matches(got, wrong, rtol)), "")
+    """The hint of the mistake whose value `got` is; "" if none fits, or if two different mistakes fit (on an
+    input where they agree, naming either could name the wrong one)."""
+    hints = {why for why, wrong in mistakes if _matches(got, wrong, rtol)}
+    return hints.pop() if len(hints) == 1 else ""
 
 
 def _judge(c: Checker, text: str, got: Any, expected: Any, mistakes: Mistakes, *, rtol: float,
@@ -130,9 +132,10 @@ def token_metrics_mistakes(pred: np.ndarray, tgt: np.ndarray, pad: int,
     if p["em_pads"] != p["em"]:
         em.append((EM_PADS, p["em_pads"]))
     if ignored_pad:  # every position counted as real: -1 or >= 0 used where `pad` was meant
+        # Earlier cases (pad = -1) have already named the mistakes that give these values for another reason.
         everything = _token_parts(pred, tgt, pad=np.iinfo(np.int64).min)
-        acc.insert(0, (IGNORED_PAD, everything["acc"]))
-        em.insert(0, (IGNORED_PAD, everything["em"]))
+        acc = [(IGNORED_PAD, everything["acc"])] + [m for m in acc if not _matches(m[1], everything["acc"], 1e-4)]
+        em = [(IGNORED_PAD, everything["em"])] + [m for m in em if not _matches(m[1], everything["em"], 1e-4)]
     return pair, acc, em
 
 
