@@ -181,6 +181,20 @@ def per_row_exact_match(predictions, targets, pad=-1):
     return right[real].mean(), right.all(axis=1)  # forgot the mean over rows
 
 
+def divided_by_all_positions(predictions, targets, pad=-1):
+    predictions, targets = np.asarray(predictions), np.asarray(targets)
+    real = targets != pad
+    hits = ((predictions == targets) & real).sum()
+    return hits / targets.size, ((predictions == targets) | ~real).all(axis=1).mean()
+
+
+def matches_counted_with_pads(predictions, targets, pad=-1):
+    predictions, targets = np.asarray(predictions), np.asarray(targets)
+    real = targets != pad
+    accuracy = (predictions == targets)[real].mean()
+    return accuracy, np.mean((predictions == targets).sum(axis=1) == real.sum(axis=1))
+
+
 TOKEN_BUGS = [
     (em_over_tokens, L.EM_OVER_TOKENS),
     (em_mean_then_threshold, L.EM_OVER_TOKENS),
@@ -200,6 +214,8 @@ TOKEN_BUGS = [
     (hardcoded_pad, L.IGNORED_PAD),
     (nonnegative_means_real, L.IGNORED_PAD),
     (per_row_exact_match, "take the mean over rows"),
+    (divided_by_all_positions, L.ACC_PADS_WRONG),
+    (matches_counted_with_pads, ""),
 ]
 
 
@@ -274,6 +290,8 @@ PRODUCT_BUGS = [
     (lambda a: np.prod(last(a)), "multiplied over every axis"),
     (lambda a: last(a).max(axis=-1), L.MAXIMUM),
     (lambda a: np.cumprod(last(a), axis=-1), "multiply them"),
+    (lambda a: np.prod(last(a), axis=-1, keepdims=True), "keepdims=True"),
+    (lambda a: math.prod(last(a)), L.WRONG_AXIS),  # math.prod multiplies the rows of a 2-D array
 ]
 
 
@@ -410,6 +428,11 @@ def two_points(sizes, errors):  # the slope through the first and last point: ex
     return errors[0] * sizes[0] ** beta, beta
 
 
+def log2_with_exp(sizes, errors):
+    slope, intercept = np.polyfit(np.log2(sizes), np.log2(errors), 1)
+    return np.exp(intercept), -slope
+
+
 FIT_BUGS = [
     (curve_fit_linear, L.LINEAR_SPACE),
     (curve_fit_with_a_start, L.LINEAR_SPACE),
@@ -417,6 +440,7 @@ FIT_BUGS = [
     (slope_as_beta, L.NEGATIVE_SLOPE),
     (log_intercept_as_c, L.LOG_C),
     (log10_with_exp, L.LOG10_EXP),
+    (log2_with_exp, L.LOG2_EXP),
     (polyfit_swapped, L.POLYFIT_SWAPPED),
     (semi_log, L.SEMILOG),
     (log_of_sizes_only, L.SEMILOG),
@@ -506,6 +530,14 @@ def first_k_sizes(sizes, token_errors, exact_match, length, target=0.5):  # righ
     return (c / (1 - target ** (1 / length))) ** (1 / beta)
 
 
+def fitted_exact_match(sizes, token_errors, exact_match, length, target=0.5):
+    """Fit the sharp metric itself: 1 - exact match, then solve c N^-beta = 1 - target."""
+    sizes, exact_match = np.asarray(sizes, dtype=float), np.asarray(exact_match, dtype=float)
+    below = exact_match < target
+    c, beta = fit_power_law(sizes[below], 1 - exact_match[below])
+    return (c / (1 - target)) ** (1 / beta)
+
+
 CROSSING_BUGS = [
     (crossing_with(keep=lambda em, t: np.ones_like(em, dtype=bool)), L.ALL_SIZES),
     (crossing_with(keep=lambda em, t: em >= t), L.PAST_TARGET),
@@ -522,6 +554,10 @@ CROSSING_BUGS = [
     (hardcoded_half, L.IGNORED_TARGET),
     (hardcoded_length, L.IGNORED_LENGTH),
     (first_k_sizes, ""),
+    (fitted_exact_match, L.FITTED_EXACT_MATCH),
+    (crossing_with(solve=lambda c, b, n, t: (c / (1 - t ** 1 / n)) ** (1 / b)), L.PRECEDENCE_TARGET),
+    (crossing_with(solve=lambda c, b, n, t: (c / (1 - t ** (1 / n))) ** 1 / b), L.PRECEDENCE_ROOT),
+    (crossing_with(solve=lambda c, b, n, t: (c / (1 - t) ** (1 / n)) ** (1 / b)), L.ONE_MINUS_TARGET),
 ]
 
 

@@ -282,6 +282,7 @@ def check_predicted_exact_match(predicted_exact_match: Any) -> None:
         if a.ndim >= 2:
             shape_hints[a.shape[1:]] = WRONG_AXIS
             shape_hints.setdefault(a.shape[:1] + a.shape[2:], WRONG_AXIS)
+        shape_hints[shape + (1,)] = "keepdims=True? drop the last axis"
         shape_hints.pop(shape, None)
         got, text = c.array(arg, shape=shape, shape_hints=shape_hints, nan_hint="NaN: a log of 0? ∏ a needs no logs")
         _judge(c, text, got, np.prod(a, axis=-1), predicted_exact_match_mistakes(a), rtol=1e-6)
@@ -295,6 +296,7 @@ SEMILOG = "semi-log fit? take logs of both sizes and errors"
 NEGATIVE_SLOPE = "returned the slope as beta? beta = −slope"
 LOG_C = "returned log c? c = exp(intercept)"
 LOG10_EXP = "log10 fit but exp() for c? use 10**intercept"
+LOG2_EXP = "log2 fit but exp() for c? use 2**intercept"
 POLYFIT_SWAPPED = "polyfit(log e, log N)? x is log N, y is log e"
 UNPACKED_BACKWARDS = "np.polyfit returns [slope, intercept]: swapped?"
 RAW_LINE = "returned the line's coefficients? c = e^b, β = −slope"
@@ -334,6 +336,7 @@ def fit_power_law_mistakes(sizes: np.ndarray, errors: np.ndarray) -> Mistakes:
     c, beta = power_law(n, e)
     slope, intercept = -beta, math.log(c)
     s10, b10 = _loglog(n, e, np.log10)
+    s2, b2 = _loglog(n, e, np.log2)
     sw_slope, sw_intercept = _line(np.log(e), np.log(n))
     semi_slope, semi_intercept = _line(n, np.log(e))
     lin_slope, lin_intercept = _line(n, e)
@@ -346,6 +349,7 @@ def fit_power_law_mistakes(sizes: np.ndarray, errors: np.ndarray) -> Mistakes:
             (RAW_LINE, (intercept, slope)),
             (RAW_LINE, (slope, intercept)),
             (LOG10_EXP, (math.exp(b10), -s10)),
+            (LOG2_EXP, (math.exp(b2), -s2)),
             (POLYFIT_SWAPPED, (math.exp(sw_intercept), -sw_slope)),
             (UNPACKED_BACKWARDS, (math.exp(slope), -intercept)),
             (SEMILOG, (math.exp(semi_intercept), -semi_slope)),
@@ -397,6 +401,10 @@ NEGATIVE_ROOT = "power −1/beta? N = (c / e)**(1/beta)"
 MEASURED = "read off the measured sizes? predict from the fit"
 LOG_SIZE = "returned log N? return the size itself"
 IGNORED_TARGET = "ignored `target` (hardcoded 0.5)?"
+FITTED_EXACT_MATCH = "fitted 1 − exact match? fit the token errors"
+PRECEDENCE_TARGET = "target ** 1/L is target/L: write target ** (1 / L)"
+PRECEDENCE_ROOT = "x ** 1/beta is x/beta: write x ** (1 / beta)"
+ONE_MINUS_TARGET = "(1 − target)**(1/L)? the error is 1 − target**(1/L)"
 IGNORED_LENGTH = "ignored `length` (hardcoded 20)?"
 
 
@@ -441,7 +449,13 @@ def predict_crossing_mistakes(sizes: np.ndarray, errors: np.ndarray, exact_match
         (NO_ROOT, _crossing(c, 1.0, length, target)),
         (NEGATIVE_ROOT, _crossing(c, beta, length, target, root=-1.0)),
         (LOG_SIZE, math.log(right)), (LOG_SIZE, math.log10(right)),
+        (PRECEDENCE_TARGET, (c / (1 - target / length)) ** (1 / beta)),
+        (PRECEDENCE_ROOT, c / (1 - target ** (1 / length)) / beta),
+        (ONE_MINUS_TARGET, (c / (1 - target) ** (1 / length)) ** (1 / beta)),
     ]
+    if np.all(em[used] < 1) and used.sum() >= 2:
+        c_em, beta_em = power_law(n[used], 1 - em[used])
+        mistakes.append((FITTED_EXACT_MATCH, (c_em / (1 - target)) ** (1 / beta_em)))
     mistakes += [(MEASURED, m) for m in _measured_crossings(n, em, target)]
     if target != 0.5:
         half = em < 0.5
