@@ -215,11 +215,14 @@ TOKEN_BUGS = [
     (nonnegative_means_real, L.IGNORED_PAD),
     (per_row_exact_match, "take the mean over rows"),
     (divided_by_all_positions, L.ACC_PADS_WRONG),
+    (lambda p, t, pad=-1: (100 * token_metrics(p, t, pad)[0], token_metrics(p, t, pad)[1]), L.PERCENT),
+    (lambda p, t, pad=-1: token_metrics(p, t, pad)[0], "return both"),
+    (lambda p, t, pad=-1: dict(zip(["accuracy", "exact"], token_metrics(p, t, pad))), "return both"),
     (matches_counted_with_pads, ""),
 ]
 
 
-@pytest.mark.parametrize("fn, fragment", TOKEN_BUGS, ids=lambda x: getattr(x, "__name__", None))
+@pytest.mark.parametrize("fn, fragment", TOKEN_BUGS)
 def test_token_metrics_mistakes_are_named(fn, fragment):
     message = fails_with(check_token_metrics, fn, fragment)
     assert fragment in message.split(" — ")[0], f"the hint, first, should name it: {message}"
@@ -433,6 +436,18 @@ def log2_with_exp(sizes, errors):
     return np.exp(intercept), -slope
 
 
+def mixed_bases(sizes, errors):
+    slope, intercept = np.polyfit(np.log10(sizes), np.log(errors), 1)
+    return np.exp(intercept), -slope
+
+
+def linregress_slope_as_beta(sizes, errors):
+    from scipy.stats import linregress
+
+    fit = linregress(np.log(sizes), np.log(errors))
+    return np.exp(fit.intercept), fit.slope
+
+
 FIT_BUGS = [
     (curve_fit_linear, L.LINEAR_SPACE),
     (curve_fit_with_a_start, L.LINEAR_SPACE),
@@ -441,6 +456,8 @@ FIT_BUGS = [
     (log_intercept_as_c, L.LOG_C),
     (log10_with_exp, L.LOG10_EXP),
     (log2_with_exp, L.LOG2_EXP),
+    (mixed_bases, L.MIXED_BASES),
+    (linregress_slope_as_beta, L.NEGATIVE_SLOPE),
     (polyfit_swapped, L.POLYFIT_SWAPPED),
     (semi_log, L.SEMILOG),
     (log_of_sizes_only, L.SEMILOG),

@@ -57,7 +57,8 @@ def _judge(c: Checker, text: str, got: Any, expected: Any, mistakes: Mistakes, *
         message = f"{text} returned{label} an array of shape {got_a.shape}: {diff_summary(got_a, exp_a)}"
     else:
         digits = 4 if fmt(got_a) != fmt(exp_a) else 8
-        message = f"{text} returned{label} {fmt(got_a, digits)}, expected {fmt(exp_a, digits)}"
+        shown = (lambda x: fmt(tuple(x.tolist()), digits)) if what.startswith("(") else (lambda x: fmt(x, digits))
+        message = f"{text} returned{label} {shown(got_a)}, expected {shown(exp_a)}"
     raise CheckFailed(message, hint=_name(got, mistakes, mistake_rtol))
 
 
@@ -70,7 +71,8 @@ def _pair(value: Any, text: str, names: str) -> tuple[Any, Any]:
     if value is None:
         raise CheckFailed(f"{text} returned None; return a pair {names}", hint="is the `return` statement missing?")
     if isinstance(value, (tuple, list)):
-        raise CheckFailed(f"{text} returned {len(value)} things; return a pair {names}")
+        things = "thing" if len(value) == 1 else "things"
+        raise CheckFailed(f"{text} returned {len(value)} {things}; return a pair {names}")
     raise CheckFailed(f"{text} returned {type(value).__name__} {fmt(value)}; return a pair {names}",
                       hint=f"return both: {names}")
 
@@ -128,7 +130,8 @@ def token_metrics_mistakes(pred: np.ndarray, tgt: np.ndarray, pad: int,
         (ACC_PER_ROW, p["acc_per_row"]), (ACC_PER_POSITION, p["acc_per_position"]),
     ]
     em: Mistakes = [(EM_OVER_TOKENS, p[k]) for k in ("acc", "acc_pads_right", "acc_pads_wrong", "acc_per_row")]
-    em += [(EM_ANY, p["em_any"]), (EM_AXIS, p["em_axis"])]
+    em += [(EM_ANY, p["em_any"]), (EM_AXIS, p["em_axis"]), (PERCENT, 100 * p["em"])]
+    acc.append((PERCENT, 100 * p["acc"]))
     if p["em_pads"] != p["em"]:
         em.append((EM_PADS, p["em_pads"]))
     if ignored_pad:  # every position counted as real: -1 or >= 0 used where `pad` was meant
@@ -297,6 +300,7 @@ NEGATIVE_SLOPE = "returned the slope as beta? beta = −slope"
 LOG_C = "returned log c? c = exp(intercept)"
 LOG10_EXP = "log10 fit but exp() for c? use 10**intercept"
 LOG2_EXP = "log2 fit but exp() for c? use 2**intercept"
+MIXED_BASES = "two log bases? use the same log for N and e"
 POLYFIT_SWAPPED = "polyfit(log e, log N)? x is log N, y is log e"
 UNPACKED_BACKWARDS = "np.polyfit returns [slope, intercept]: swapped?"
 RAW_LINE = "returned the line's coefficients? c = e^b, β = −slope"
@@ -350,6 +354,9 @@ def fit_power_law_mistakes(sizes: np.ndarray, errors: np.ndarray) -> Mistakes:
             (RAW_LINE, (slope, intercept)),
             (LOG10_EXP, (math.exp(b10), -s10)),
             (LOG2_EXP, (math.exp(b2), -s2)),
+            (MIXED_BASES, (c, beta * math.log(10))),
+            (MIXED_BASES, (c, beta / math.log(10))),
+            (MIXED_BASES, (math.exp(math.log10(c)), beta / math.log(10))),
             (POLYFIT_SWAPPED, (math.exp(sw_intercept), -sw_slope)),
             (UNPACKED_BACKWARDS, (math.exp(slope), -intercept)),
             (SEMILOG, (math.exp(semi_intercept), -semi_slope)),
