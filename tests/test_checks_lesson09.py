@@ -306,6 +306,16 @@ def test_predicted_exact_match_mistakes_are_named(fn, fragment):
         assert " — " not in message, message
 
 
+def test_a_log_of_zero_is_named_only_where_a_zero_is():
+    def through_logs(position_accuracy):
+        a = np.asarray(position_accuracy, dtype=float)
+        return np.exp(np.sum(a * np.log(a) / a, axis=-1))  # 0 * -inf / 0 is NaN
+
+    fails_with(check_predicted_exact_match, through_logs, "a log of 0?")
+    message = fails_with(check_predicted_exact_match, lambda a: np.full(np.shape(a)[:-1], np.nan))
+    assert " — " not in message, message
+
+
 def test_float32_precision_is_enough():
     check_predicted_exact_match(predicted_exact_match_float32)
 
@@ -343,7 +353,8 @@ def fit_power_law_log10(sizes, errors):
 
 
 def fit_power_law_torch(sizes, errors):
-    x, y = torch.log(torch.as_tensor(sizes, dtype=torch.float64)), torch.log(torch.as_tensor(errors, dtype=torch.float64))
+    x = torch.log(torch.as_tensor(sizes, dtype=torch.float64))
+    y = torch.log(torch.as_tensor(errors, dtype=torch.float64))
     A = torch.stack([x, torch.ones_like(x)], 1)
     slope, intercept = torch.linalg.lstsq(A, y[:, None]).solution[:, 0]
     return torch.exp(intercept), -slope
