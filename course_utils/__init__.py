@@ -6,4 +6,4 @@ no thread settings. Lessons ask for those explicitly (`repro.seed_everything`, `
 """
 
 __version__ = "0.1.0"
-__all__ = ["checks", "cli", "data", "exercises", "info", "models", "plots", "repro", "training", "widgets"]
+__all__ = ["checks", "cli", "data", "exercises", "info", "models", "plots", "pruning", "repro", "training", "widgets"]

@@ -9,7 +9,14 @@ Conventions, the ones information theory uses:
 - coding an outcome that happens (p > 0) with a code that calls it impossible (q = 0) costs
   infinitely many bits, so cross-entropy and KL divergence are `inf` there.
 Bad input (negative entries, NaN, rows that do not sum to 1, ragged or non-numeric data) raises
-`ValueError` with a message that says what is wrong.
+`ValueError` with a message that says what is wrong; an argument of the wrong type (`tol="1e-3"`,
+`axis=1.0`) raises `TypeError` saying what was expected.
+
+Precision: a row may stray from summing to 1 by what its dtype can hold (`tol`); each row is divided by
+its sum before use, so such rounding cannot make a KL divergence negative. The arithmetic is done in
+float64 for NumPy and at least float32 for tensors, with both inputs in one common dtype, so mixing a
+float16 and a float64 input, or passing bfloat16/float16 tensors, gives the right answer; the result
+comes back in the inputs' common dtype (`torch.promote_types`/`np.result_type`).
 
 torch is imported only when a tensor is passed, so NumPy users do not pay for it.
 """
@@ -23,8 +30,39 @@ import numpy as np
 
 __all__ = ["entropy", "cross_entropy", "kl_divergence", "log_softmax", "perplexity", "bits_to_nats", "nats_to_bits"]
 
-#: How far a row's sum may stray from 1 before it is refused, by floating-point precision.
-SUM_TOLERANCE = {np.dtype("float64"): 1e-6, np.dtype("float32"): 1e-4, np.dtype("float16"): 1e-2}
+#: How far a row's sum may stray from 1 before it is refused, by floating-point precision (by dtype name,
+#: so that torch's bfloat16, which NumPy has no dtype for, has one too).
+SUM_TOLERANCE = {"float64": 1e-6, "float32": 1e-4, "float16": 1e-2, "bfloat16": 1e-2}
+
+
+def _dtype_name(x: Any) -> str:
+    return str(x.dtype).replace("torch.", "")
+
+
+def _check_tol(tol: Any) -> None:
+    """`tol` is None (set by the dtype) or a finite number >= 0."""
+    if tol is None:
+        return
+    if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, (int, float, np.integer, np.floating)):
+        raise TypeError(
+            f"tol must be a number (how far a row's sum may stray from 1, e.g. 1e-3) or None for the dtype's "
+            f"default, got {type(tol).__name__} {tol!r}"
+        )
+    if not math.isfinite(tol) or tol < 0:
+        raise ValueError(f"tol must be a finite number >= 0 (e.g. 1e-3), got {tol!r}")
+
+
+def _check_axis(axis: Any, ndim: int) -> int:
+    """`axis` is one int in [-ndim, ndim): a TypeError for anything else, a ValueError when out of range."""
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(
+            f"axis must be one int (the axis of the classes, -1 for the last), got {type(axis).__name__} {axis!r}"
+        )
+    if not -ndim <= axis < ndim:
+        raise ValueError(
+            f"axis {axis} is out of range for logits with {ndim} dimension(s): use an int from {-ndim} to {ndim - 1}"
+        )
+    return int(axis)
 
 
 def _is_tensor(x: Any) -> bool:
@@ -32,7 +70,8 @@ def _is_tensor(x: Any) -> bool:
 
 
 def _log_of_base(base: float) -> float:
-    if isinstance(base, bool) or not isinstance(base, (int, float)) or not math.isfinite(base):
+    if isinstance(base, (bool, np.bool_)) or not isinstance(base, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(base):
         raise ValueError(f"base must be a positive number other than 1 (2 for bits, math.e for nats), got {base!r}")
     if base <= 0 or base == 1:
         raise ValueError(f"base must be a positive number other than 1 (2 for bits, math.e for nats), got {base!r}")
@@ -78,9 +117,10 @@ def _check_distribution(p: Any, name: str, tol: float | None) -> None:
         bad = values[values < 0].flat[0]
         raise ValueError(f"{name} has a negative entry ({bad:g}); probabilities are never negative")
     if tol is None:
-        dtype = np.dtype(str(p.dtype).replace("torch.", "")) if tensor else p.dtype
-        tol = SUM_TOLERANCE.get(dtype, 1e-2)
+        tol = SUM_TOLERANCE.get(_dtype_name(p), 1e-2)
     sums = values.sum(axis=-1)
+    if (sums == 0).any():
+        raise ValueError(f"{name} has a row of zeros: a distribution needs some probability somewhere")
     off = np.abs(sums - 1.0)
     if (off > tol).any():
         worst = sums.flat[int(np.argmax(off))]
@@ -92,9 +132,38 @@ def _check_distribution(p: Any, name: str, tol: float | None) -> None:
 
 
 def _prepare(name: str, x: Any, tol: float | None) -> Any:
+    _check_tol(tol)
     arr = _as_array(x, name)
     _check_distribution(arr, name, tol)
     return arr
+
+
+def _working(*arrays: Any) -> tuple[list[Any], Any]:
+    """The inputs in one dtype fit for the arithmetic, each row divided by its sum, and the dtype to return.
+
+    NumPy works in float64; tensors in their common dtype but at least float32 (float16 and bfloat16
+    have too few bits for logs of small probabilities). The result goes back to the inputs' common
+    dtype, so a float16 tensor gives a float16 answer and float64 mixed with float16 gives float64.
+    Dividing by the row sums (which `tol` allowed to be a little off 1) keeps Gibbs' inequality exact.
+    """
+    if _is_tensor(arrays[0]):
+        import torch
+
+        out = arrays[0].dtype
+        for a in arrays[1:]:
+            out = torch.promote_types(out, a.dtype)
+        work = torch.promote_types(out, torch.float32)
+        rows = [a.to(work) for a in arrays]
+        return [r / r.sum(-1, keepdim=True) for r in rows], out
+    out = np.result_type(*arrays)
+    rows = [np.asarray(a, dtype=np.float64) for a in arrays]
+    return [r / r.sum(-1, keepdims=True) for r in rows], out
+
+
+def _cast(result: Any, dtype: Any) -> Any:
+    if _is_tensor(result):
+        return result.to(dtype)
+    return np.asarray(result).astype(dtype)
 
 
 def _xlogy(x: Any, y: Any) -> Any:
@@ -111,12 +180,12 @@ def _xlogy(x: Any, y: Any) -> Any:
 def _match_kinds(p: Any, q: Any) -> tuple[Any, Any]:
     """Bring two inputs to one kind (torch wins over NumPy) and check their outcome counts agree."""
     if _is_tensor(p) != _is_tensor(q):
-        import torch
+        import torch  # the NumPy side keeps its own dtype: _working finds the common one
 
         if _is_tensor(p):
-            q = torch.as_tensor(q, dtype=p.dtype, device=p.device)
+            q = torch.as_tensor(q, device=p.device)
         else:
-            p = torch.as_tensor(p, dtype=q.dtype, device=q.device)
+            p = torch.as_tensor(p, device=q.device)
     if p.shape[-1] != q.shape[-1]:
         raise ValueError(f"p and q have different numbers of outcomes: {p.shape[-1]} and {q.shape[-1]}")
     try:
@@ -141,8 +210,8 @@ def entropy(p: Any, base: float = 2, *, tol: float | None = None) -> Any:
     `tol` is how far each row may stray from summing to 1 (by default: set by the dtype's precision).
     """
     log_base = _log_of_base(base)
-    arr = _prepare("p", p, tol)
-    return _finish((0.0 - _xlogy(arr, arr).sum(-1)) / log_base, p)  # 0.0 - x: never -0.0
+    (arr,), dtype = _working(_prepare("p", p, tol))
+    return _finish(_cast((0.0 - _xlogy(arr, arr).sum(-1)) / log_base, dtype), p)  # 0.0 - x: never -0.0
 
 
 def cross_entropy(p: Any, q: Any, base: float = 2, *, tol: float | None = None) -> Any:
@@ -152,8 +221,8 @@ def cross_entropy(p: Any, q: Any, base: float = 2, *, tol: float | None = None) 
     to an outcome that p can produce.
     """
     log_base = _log_of_base(base)
-    pa, qa = _match_kinds(_prepare("p", p, tol), _prepare("q", q, tol))
-    return _finish((0.0 - _xlogy(pa, qa).sum(-1)) / log_base, p if not _is_tensor(qa) else qa)
+    (pa, qa), dtype = _working(*_match_kinds(_prepare("p", p, tol), _prepare("q", q, tol)))
+    return _finish(_cast((0.0 - _xlogy(pa, qa).sum(-1)) / log_base, dtype), p if not _is_tensor(qa) else qa)
 
 
 def kl_divergence(p: Any, q: Any, base: float = 2, *, tol: float | None = None) -> Any:
@@ -162,9 +231,11 @@ def kl_divergence(p: Any, q: Any, base: float = 2, *, tol: float | None = None) 
     Zero only when p = q, never negative, not symmetric; `inf` where q = 0 and p > 0.
     """
     log_base = _log_of_base(base)
-    pa, qa = _match_kinds(_prepare("p", p, tol), _prepare("q", q, tol))
+    (pa, qa), dtype = _working(*_match_kinds(_prepare("p", p, tol), _prepare("q", q, tol)))
     terms = _xlogy(pa, pa) - _xlogy(pa, qa)  # -inf only in the second term, so no inf - inf
-    return _finish(terms.sum(-1) / log_base, p if not _is_tensor(qa) else qa)
+    kl = terms.sum(-1)
+    kl = kl.clamp_min(0.0) if _is_tensor(kl) else np.maximum(kl, 0.0)  # a last rounding of -1e-17 is 0
+    return _finish(_cast(kl / log_base, dtype), p if not _is_tensor(qa) else qa)
 
 
 def log_softmax(logits: Any, axis: int = -1) -> Any:
@@ -182,8 +253,7 @@ def log_softmax(logits: Any, axis: int = -1) -> Any:
     arr = _as_array(logits, "logits")
     if arr.ndim == 0:
         raise ValueError("logits is a single number; log_softmax needs one logit per class (a list or 1-D array)")
-    if not -arr.ndim <= axis < arr.ndim:
-        raise ValueError(f"axis {axis} is out of range for logits with {arr.ndim} dimension(s)")
+    axis = _check_axis(axis, arr.ndim)
     if arr.shape[axis] == 0:
         raise ValueError("logits is empty along the chosen axis: there must be at least one class")
     if _is_tensor(arr):
@@ -197,8 +267,9 @@ def log_softmax(logits: Any, axis: int = -1) -> Any:
         top = values.amax(dim=axis, keepdim=True)
         if torch.isneginf(top).any():
             raise ValueError("logits has a slice whose logits are all -inf: no class is possible")
-        shifted = arr - top  # top is detached: the shift cancels out of the gradient anyway
-        return shifted - torch.log(torch.exp(shifted).sum(dim=axis, keepdim=True))
+        work = arr.to(torch.promote_types(arr.dtype, torch.float32))  # float16/bfloat16: compute in float32
+        shifted = work - top.to(work.dtype)  # top is detached: the shift cancels out of the gradient anyway
+        return (shifted - torch.log(torch.exp(shifted).sum(dim=axis, keepdim=True))).to(arr.dtype)
     if np.isnan(arr).any():
         raise ValueError("logits contains NaN")
     if np.isposinf(arr).any():

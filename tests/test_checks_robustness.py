@@ -157,9 +157,9 @@ def test_close_never_shows_two_identical_looking_arrays():
     got[1, 2] += 1e-5  # invisible at the digits a message prints
     with pytest.raises(CheckFailed) as info:
         c.close("f()", got, expected)
-    assert "largest difference is at [1, 2]" in str(info.value)
+    assert "the largest at [1, 2]" in str(info.value)
     big = np.zeros((40, 40))
-    with pytest.raises(CheckFailed, match=r"1 of 1600 entries differ; the largest difference is at \[7, 3\]"):
+    with pytest.raises(CheckFailed, match=r"1 of 1600 entries differ, by up to 1; the largest at \[7, 3\]"):
         c.close("f()", big + np.eye(40)[7:8].T @ np.eye(40)[3:4], big)
 
 
@@ -174,3 +174,13 @@ def test_a_checker_defect_is_reported_as_such():
 
     with pytest.raises(CheckFailed, match="the checker itself failed"):
         check_broken(lambda: 0)
+
+
+def test_numbers_that_print_alike_are_shown_with_digits_enough_to_differ():
+    c = Checker("f", lambda: 0)
+    with pytest.raises(CheckFailed) as info:
+        c.close("f()", -2.4076101, -2.4076132, rtol=1e-7)
+    assert "returned -2.40761, expected -2.407613" in str(info.value)
+    with pytest.raises(CheckFailed) as info:
+        c.close("f()", np.array([1.0, -2.4076101]), np.array([1.0, -2.4076132]), rtol=1e-7)
+    assert "1 of 2 entries differ" in str(info.value) and "got -2.40761, expected -2.407613" in str(info.value)

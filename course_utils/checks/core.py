@@ -88,17 +88,32 @@ def _describe(value: Any) -> str:
     return f"{type(value).__name__} {fmt(value)}"
 
 
-def diff_summary(got: np.ndarray, expected: np.ndarray, digits: int = 4) -> str:
-    """Where two same-shaped arrays differ most, for messages about arrays too big (or too alike) to print."""
+def _distinct_pair(got: float, expected: float, digits: int = 4) -> tuple[str, str]:
+    """Two numbers written with the fewest significant digits (at least `digits`) that tell them apart."""
+    for places in range(digits, 18):
+        a, b = f"{got:.{places}g}", f"{expected:.{places}g}"
+        if a != b:
+            return a, b
+    return a, b
+
+
+def diff_summary(got: np.ndarray, expected: np.ndarray, digits: int = 4, *, rtol: float = 1e-6,
+                 atol: float = 1e-9) -> str:
+    """Where two same-shaped arrays differ most, for messages about arrays too big (or too alike) to print.
+
+    It counts the entries outside the tolerance the check used, and writes the worst pair with digits enough to
+    see that they differ (never "got 2.40761, expected 2.40761").
+    """
     got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     with np.errstate(invalid="ignore"):
         gap = np.abs(got - expected)
     gap = np.where(np.isnan(gap), np.inf, gap)  # NaN or inf mismatches count as the largest
     where = np.unravel_index(int(np.argmax(gap)), gap.shape) if gap.ndim else ()
     index = ", ".join(str(int(i)) for i in where)
-    bad = int(np.sum(~np.isclose(got, expected, rtol=1e-6, atol=1e-9, equal_nan=True)))
-    return (f"{bad} of {got.size} entries differ; the largest difference is at [{index}]: "
-            f"got {fmt(got[where], digits + 2)}, expected {fmt(expected[where], digits + 2)}")
+    bad = int(np.sum(~np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)))
+    a, b = _distinct_pair(float(got[where]), float(expected[where]), digits)
+    size = "" if not np.isfinite(gap[where]) else f", by up to {gap[where]:.2g}"
+    return f"{bad} of {got.size} entries differ{size}; the largest at [{index}]: got {a}, expected {b}"
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -312,7 +327,11 @@ class Checker:
             unit = "bit" + unit[4:]
         unit_text = f" {unit}" if unit else ""
         if got_a.shape == exp_a.shape and got_a.size > 1 and (got_a.size > 12 or fmt(got_a) == fmt(exp_a)):
-            message = f"{text} returned an array of shape {got_a.shape}{unit_text}: {diff_summary(got_a, exp_a)}"
+            summary = diff_summary(got_a, exp_a, rtol=rtol, atol=atol)
+            message = f"{text} returned an array of shape {got_a.shape}{unit_text}: {summary}"
+        elif got_a.shape == exp_a.shape and got_a.size == 1 and fmt(got_a) == fmt(exp_a):  # close, but not enough
+            a, b = _distinct_pair(float(got_a.reshape(())), float(exp_a.reshape(())))
+            message = f"{text} returned {a}, expected {b}{unit_text} (rtol {rtol:g}, atol {atol:g})"
         else:
             message = f"{text} returned {fmt(got_a)}, expected {fmt(exp_a)}{unit_text}"
         raise CheckFailed(message, hint=reason)

@@ -93,14 +93,6 @@ def _markov_text(length: int, seed: int, alphabet: str = "abcd") -> str:
     return "".join(alphabet[s] for s in symbols)
 
 
-def _close_number(c: Checker, text: str, got: float, expected: float, *, rtol: float, **kwargs: Any) -> None:
-    """c.close for one number, with enough digits shown when the two would otherwise print alike."""
-    if not math.isclose(got, expected, rel_tol=rtol, abs_tol=1e-12) and fmt(got) == fmt(expected):
-        c.fail(f"{text} returned {got:.10g}, expected {expected:.10g} {kwargs.get('unit', '')}: close, but off by "
-               f"{abs(got / expected - 1):.1e} relative, more than the {rtol:g} allowed")
-    c.close(text, got, expected, rtol=rtol, **kwargs)
-
-
 # -- exercise 1: perplexity ------------------------------------------------------------------------
 
 def _perplexity_mistakes(log_probs: np.ndarray, base: float) -> dict[str, Any]:
@@ -163,7 +155,7 @@ def check_perplexity(perplexity: Any) -> None:
                                   "is 2-D with the tokens along axis 1: axis=-1 works for both",
                                   "axis=1 fails on one text (1-D): use axis=-1") from None
             raise
-        _close_number(c, text, got, float(expected), unit="choices", rtol=1e-5,
+        c.close(text, got, float(expected), unit="choices", rtol=1e-5,
                       mistakes=_perplexity_mistakes(log_probs, base))
 
     rng = np.random.default_rng(3)
@@ -172,7 +164,7 @@ def check_perplexity(perplexity: Any) -> None:
         log_probs = np.log(p) / math.log(base)
         expected = info.perplexity(log_probs=log_probs, base=base)
         got, text = c.number(log_probs, base=base)
-        _close_number(c, text, got, float(expected), unit="choices", rtol=1e-5,
+        c.close(text, got, float(expected), unit="choices", rtol=1e-5,
                       mistakes=_perplexity_mistakes(log_probs, base))
         c.require(1.0 - 1e-9 <= got <= 1 / p.min() + 1e-9,
                   f"{text} returned {got:.4g}: perplexity lies between 1 (certain of every token) and 1 / (smallest "
@@ -200,7 +192,7 @@ def check_perplexity(perplexity: Any) -> None:
             c.fail(f"{text} returned {got:.4g} for a text of {len(long_p):,} tokens, expected {expected:.4g}: "
                    f"{product}, which rounds to 0 (floats stop near 1e-308; 1/p multiplied overflows to inf); the mean "
                    "of the log-probabilities never under- or overflows", PRODUCT_HINT)
-        _close_number(c, text, got, float(expected), unit="choices", rtol=1e-5,
+        c.close(text, got, float(expected), unit="choices", rtol=1e-5,
                       mistakes=_perplexity_mistakes(log_probs, base))
 
     batch = np.log2(rng.dirichlet(np.ones(4), size=(3, 6)).max(axis=-1))  # 3 texts of 6 tokens each
@@ -417,7 +409,7 @@ def check_heldout_perplexity(heldout_perplexity: Any) -> None:
         if got == math.inf:
             c.fail(f"{text} returned inf, expected {sheet:.4g}: with k > 0 every character has a probability above 0",
                    "inf: did a probability come out 0? Keep k in")
-        _close_number(c, text, got, sheet, unit="choices per character", rtol=1e-5,
+        c.close(text, got, sheet, unit="choices per character", rtol=1e-5,
                 mistakes=_heldout_mistakes(train_text, test_text, n, k, alphabet))
         c.require(1 <= got <= len(alphabet) * 1.5,
                   f"{text} returned {got:.4g}: a smoothed model over {len(alphabet)} characters should land between 1 "

@@ -38,14 +38,6 @@ def _parts(c: Checker, value: Any, text: str, names: list[str]) -> list[Any]:
     return list(value)
 
 
-def _close_number(c: Checker, text: str, got: float, expected: float, *, rtol: float, **kwargs: Any) -> None:
-    """c.close for one number, with enough digits shown when the two would otherwise print alike."""
-    if not math.isclose(got, expected, rel_tol=rtol, abs_tol=1e-12) and fmt(got) == fmt(expected):
-        c.fail(f"{text} returned {got:.10g}, expected {expected:.10g} {kwargs.get('unit', '')}: close, but off by "
-               f"{abs(got / expected - 1):.1e} relative, more than the {rtol:g} allowed")
-    c.close(text, got, expected, rtol=rtol, **kwargs)
-
-
 # -- exercise 1: the data set and its split ---------------------------------------------------------
 
 def _unpack_split(c: Checker, value: Any, text: str) -> tuple[np.ndarray, ...]:
@@ -551,7 +543,7 @@ def check_effective_frequencies(effective_frequencies: Any) -> None:
         expected = _reference_effective(W)
         if known is not None:
             assert abs(expected - known) < 1e-9
-        _close_number(c, text, got, expected, unit="frequencies", mistakes=_effective_mistakes(W), rtol=1e-5)
+        c.close(text, got, expected, unit="frequencies", mistakes=_effective_mistakes(W), rtol=1e-5)
         c.require(1 - 1e-9 <= got <= (W.shape[0] - 1) / 2 + 1e-9,
                   f"{text} returned {got:.4g}: it must lie between 1 (one wave) and (p − 1)/2 (white noise)")
 
@@ -566,6 +558,6 @@ def check_effective_frequencies(effective_frequencies: Any) -> None:
                               "other frequency has exactly 0 power: their shares are 0, and 0 · log 0 must count as 0 "
                               "(keep only the shares > 0)", failure.hint) from None
         raise
-    _close_number(c, text, got, 1.0, unit="frequencies (W is one wave: the other frequencies have exactly 0 power)",
+    c.close(text, got, 1.0, unit="frequencies (W is one wave: the other frequencies have exactly 0 power)",
                   mistakes=_effective_mistakes(W), rtol=1e-5)
     c.done()
