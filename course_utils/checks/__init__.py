@@ -34,6 +34,12 @@ from course_utils.checks.lesson08 import (
     check_modular_addition_split,
     check_power_spectrum,
 )
+from course_utils.checks.lesson09 import (
+    check_fit_power_law,
+    check_predict_crossing,
+    check_predicted_exact_match,
+    check_token_metrics,
+)
 
 __all__ = [
     "CheckFailed", "check_entropy", "check_cross_entropy", "check_kl_divergence", "check_huffman_lengths",
@@ -44,4 +50,5 @@ __all__ = [
     "check_soft_threshold", "check_ista_step", "check_adamw_step",
     "check_magnitude_prune", "check_train_pruned", "check_imp_round",
     "check_modular_addition_split", "check_power_spectrum", "check_analytic_weights", "check_effective_frequencies",
+    "check_token_metrics", "check_predicted_exact_match", "check_fit_power_law", "check_predict_crossing",
 ]
