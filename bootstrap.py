@@ -8,6 +8,9 @@ Needs nothing but Python 3.11+ with its standard library. The first run creates 
 environment in `.venv` and installs the pinned set from `requirements.txt` plus this repository's
 package; later runs reuse it and skip the install unless the pins or the package metadata changed
 (a hash of them is kept in `.venv/course-setup.stamp`). Works the same on Windows (`py bootstrap.py lab`).
+
+The environment is always `.venv` in this folder. The bootstrap never deletes anything: if `.venv` exists
+but is not a virtual environment (no `pyvenv.cfg`), it stops and says so instead of clearing it.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-VENV = Path(os.environ.get("COURSE_VENV", ROOT / ".venv"))
+VENV = ROOT / ".venv"
 STAMP = VENV / "course-setup.stamp"
 INPUTS = ("requirements.txt", "pyproject.toml")
 MIN_PYTHON = (3, 11)
@@ -49,6 +52,19 @@ def run(*args: object) -> None:
         sys.exit(f"bootstrap: this step failed (exit {result.returncode}):\n  {' '.join(cmd)}")
 
 
+def create_venv(folder: Path) -> None:
+    """Create a virtual environment in `folder`, which must be absent, empty, or a (broken) venv: nothing is deleted."""
+    if folder.exists() and not folder.is_dir():
+        sys.exit(f"bootstrap: {folder} is a file, not a folder; move it away and run this again")
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / "pyvenv.cfg").exists():
+        sys.exit(
+            f"bootstrap: {folder} exists and is not a virtual environment (it has no pyvenv.cfg). Nothing was "
+            f"changed: move or rename that folder, then run this again."
+        )
+    print(f"bootstrap: creating the virtual environment {folder} ...", flush=True)
+    venv.EnvBuilder(with_pip=True, clear=False).create(folder)  # clear=False: repairs a venv, never empties a folder
+
+
 def ensure_environment() -> Path:
     """Create .venv and install the pinned dependencies, unless that is already done."""
     if sys.version_info < MIN_PYTHON:
@@ -58,8 +74,7 @@ def ensure_environment() -> Path:
         )
     python = venv_python()
     if not python.exists():
-        print(f"bootstrap: creating the virtual environment {VENV} ...", flush=True)
-        venv.EnvBuilder(with_pip=True, clear=VENV.exists()).create(VENV)
+        create_venv(VENV)
     fingerprint = setup_fingerprint()
     if STAMP.exists() and STAMP.read_text().strip() == fingerprint:
         return python

@@ -211,6 +211,7 @@ def timeline_explorer(
     snapshot_xlabel: str = "",
     snapshot_ylabel: str = "",
     snapshot_color: str = "#0072B2",
+    legend_loc: str = "above",
     figsize: tuple[float, float] = (10.0, 3.6),
 ) -> Explorer:
     """Replay a recorded training run with one slider over its steps.
@@ -220,11 +221,16 @@ def timeline_explorer(
     Right: `snapshots[i]`, a bar chart of something measured at `steps[i]` (e.g. a weight spectrum), on a
     fixed y axis. Everything was recorded in advance, so moving the slider only swaps in values. With
     `logx` the step axis is logarithmic and step 0 is left out of the curves (it can still be selected).
-    `describe(step)` gives the title. The control is `controls["step"]`.
+    `describe(step)` gives the title. The control is `controls["step"]`. The curves' legend stays where
+    `legend_loc` puts it whatever the slider does: "above" (the default) sets it in one row above the left
+    axes, clear of the lines; any matplotlib location but "best" puts it inside. ("best" would be worked
+    out again at every redraw, so the legend would jump from corner to corner as the curves grow.)
     """
     import ipywidgets as widgets
     from matplotlib.figure import Figure
 
+    if legend_loc == "best":
+        raise ValueError('timeline_explorer: legend_loc="best" moves the legend at every redraw; give a fixed place')
     step_values = np.asarray(steps)
     if step_values.ndim != 1 or step_values.size == 0:
         raise ValueError(f"timeline_explorer: steps must be a non-empty 1-D sequence, got shape {step_values.shape}")
@@ -255,7 +261,7 @@ def timeline_explorer(
         continuous_update=True, style={"description_width": "initial"}, layout=widgets.Layout(width="70%"),
     )
     controls = {"step": slider}
-    figure = Figure(figsize=figsize)
+    figure = Figure(figsize=figsize, layout="constrained")  # leaves room for the title and a legend above
     curve_axes, bar_axes = figure.subplots(1, 2)
     shown = step_values > 0 if logx else np.ones(step_values.shape, dtype=bool)
     artists: dict[str, Any] = {}
@@ -276,7 +282,11 @@ def timeline_explorer(
     artists["marker"] = curve_axes.axvline(max(value, 1) if logx else value, color="#000000", lw=1, alpha=0.5)
     curve_axes.set_xlabel(xlabel + (" (log scale)" if logx else ""))
     curve_axes.set_ylabel(curve_ylabel)
-    curve_axes.legend(loc="best")
+    if legend_loc == "above":
+        artists["legend"] = curve_axes.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=len(lines),
+                                              frameon=False, borderaxespad=0.2)
+    else:
+        artists["legend"] = curve_axes.legend(loc=legend_loc)
     width = 0.8 * (float(np.min(np.diff(positions))) if len(positions) > 1 else 1.0)
     artists["bars"] = bar_axes.bar(positions, bars[step_list.index(value)], width=width, color=snapshot_color)
     top = float(np.nanmax(bars)) if np.isfinite(bars).any() else 1.0

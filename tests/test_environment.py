@@ -9,6 +9,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PIN = re.compile(r"^([A-Za-z0-9_.\-]+)==([^\s;#]+)$")
 
@@ -63,3 +65,43 @@ def test_bootstrap_explains_itself():
     assert result.returncode == 0 and "python3 bootstrap.py lab" in result.stdout
     result = subprocess.run([sys.executable, str(ROOT / "bootstrap.py"), "frobnicate"], capture_output=True, text=True)
     assert result.returncode == 2
+
+
+def test_nbgrader_is_pinned_for_graded_labs():
+    requirements = pins((ROOT / "requirements.txt").read_text().splitlines())
+    assert requirements.get("nbgrader") == "0.9.6"
+    for dependency in ("alembic", "mako", "notebook", "rapidfuzz", "sqlalchemy"):  # what nbgrader adds
+        assert dependency in requirements, f"nbgrader needs {dependency}; pin it"
+
+
+def load_bootstrap(tmp_path: Path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bootstrap_under_test", ROOT / "bootstrap.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bootstrap_never_deletes_a_folder_it_did_not_make(tmp_path: Path, monkeypatch):
+    bootstrap = load_bootstrap(tmp_path)
+    folder = tmp_path / ".venv"
+    folder.mkdir()
+    (folder / "thesis.tex").write_text("three years of work")
+    created = []
+    monkeypatch.setattr(bootstrap.venv.EnvBuilder, "create", lambda self, path: created.append((path, self.clear)))
+    with pytest.raises(SystemExit, match="is not a virtual environment .* Nothing was changed"):
+        bootstrap.create_venv(folder)
+    assert (folder / "thesis.tex").read_text() == "three years of work" and not created
+    (folder / "pyvenv.cfg").write_text("home = /usr/bin\n")  # a broken venv is repaired in place, never cleared
+    bootstrap.create_venv(folder)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    bootstrap.create_venv(empty)
+    assert created == [(folder, False), (empty, False)]
+
+
+def test_bootstrap_has_one_documented_place_for_its_environment():
+    text = (ROOT / "bootstrap.py").read_text()
+    assert "COURSE_VENV" not in text and "clear=True" not in text
+    assert 'VENV = ROOT / ".venv"' in text

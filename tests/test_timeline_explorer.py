@@ -61,3 +61,22 @@ def test_linear_axis_keeps_step_zero_and_defaults_to_the_last_step():
 def test_bad_inputs_are_refused(steps, curves, snapshots, value, message):
     with pytest.raises(ValueError, match=message):
         timeline_explorer(steps, curves, snapshots, value=value)
+
+
+def test_the_legend_stays_put_and_clear_of_the_curves_as_the_slider_moves():
+    explorer = timeline_explorer(STEPS, CURVES, SNAPSHOTS, value=10)
+    curve_axes, _ = explorer.axes
+    figure = explorer.figure
+    places = []
+    for step in STEPS:
+        explorer.set(step=step)
+        figure.canvas.draw()
+        box = explorer.artists["legend"].get_window_extent()
+        places.append((round(box.x0, 3), round(box.y0, 3)))
+        assert box.y0 >= curve_axes.get_window_extent().y1 - 1  # above the axes, never over a line
+    assert len(set(places)) == 1  # "best" would move it as the curves grow
+
+
+def test_a_legend_that_would_move_is_refused():
+    with pytest.raises(ValueError, match="moves the legend"):
+        timeline_explorer(STEPS, CURVES, SNAPSHOTS, legend_loc="best")
