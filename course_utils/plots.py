@@ -9,7 +9,7 @@ from typing import Any
 
 import matplotlib as mpl
 
-__all__ = ["PALETTE", "COLORS", "use_house_style", "plot_history"]
+__all__ = ["PALETTE", "COLORS", "use_house_style", "plot_history", "plain_log_axis"]
 
 #: Okabe & Ito's colour-blind-safe palette (Okabe and Ito, "Color Universal Design", 2008).
 PALETTE = {
@@ -81,3 +81,20 @@ def plot_history(
         ax.set_title(title)
     ax.legend()
     return ax
+
+
+def plain_log_axis(ax: Any, axis: str = "x") -> None:
+    """Put one axis of `ax` on a log scale with ticks at 1, 2, 5, 10, 20, 50… written as plain numbers.
+
+    Matplotlib's default marks every minor tick of a log axis (2×10², 3×10², …), and on a figure sized for a
+    laptop those labels run into each other.
+    """
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    if axis not in ("x", "y"):
+        raise ValueError(f"plain_log_axis: axis must be 'x' or 'y', got {axis!r}")
+    (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    target.set_minor_formatter(NullFormatter())

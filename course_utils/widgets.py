@@ -165,13 +165,10 @@ def curve_explorer(
     if every.size:
         low, high = float(every.min()), float(every.max())
         if logy:
-            from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+            from course_utils.plots import plain_log_axis
 
-            axes.set_yscale("log")
+            plain_log_axis(axes, "y")  # 1, 2, 5, 10, 20…: plain numbers
             axes.set_ylim(low / 1.15, high * 1.15)
-            axes.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # 1, 2, 5, 10, 20…: plain numbers
-            axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-            axes.yaxis.set_minor_formatter(NullFormatter())
         else:
             pad = 0.05 * (high - low or 1.0)
             axes.set_ylim(low - pad, high + pad)

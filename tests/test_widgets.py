@@ -42,3 +42,24 @@ def test_labels_are_shown_whole():
     slider = widgets.FloatSlider(value=1.0, description="a long description")
     distribution_explorer(peaked, {"sharpness": slider})
     assert slider.style.description_width == "initial"
+
+
+def test_plain_log_axis_labels_only_1_2_5_as_plain_numbers():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from course_utils.plots import plain_log_axis
+
+    ax = Figure().add_subplot()
+    ax.plot([100, 6000], [0.001, 1])
+    plain_log_axis(ax, "x")
+    plain_log_axis(ax, "y")
+    ax.figure.canvas.draw()
+    xlabels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert {"100", "200", "500", "1,000", "2,000", "5,000"} <= set(xlabels), xlabels
+    assert not [t for t in ax.xaxis.get_minorticklabels() if t.get_text()]
+    assert "0.01" in [t.get_text() for t in ax.get_yticklabels()]
+    with pytest.raises(ValueError, match="axis must be"):
+        plain_log_axis(ax, "z")
