@@ -86,6 +86,11 @@ PLANTED_BUGS = [
     ("08_grokking", "share = share[share > 0]  # 0 · log 0 = 0", "share = share  # 0 · log 0 = 0", "0 · log 0 gave NaN"),
     ("08_grokking", "power = power_spectrum(W).sum(1)[1:]", "power = power_spectrum(W).sum(0)[1:]",
      "summed over frequencies (axis 0)"),
+    ("09_emergence", "right = (predictions == targets) | ~real", "right = predictions == targets", "compared padded positions"),
+    ("09_emergence", "c, beta = fit_power_law(sizes[below], token_errors[below])", "c, beta = fit_power_law(sizes, token_errors)",
+     "fitted on all sizes"),
+    ("09_emergence", "return np.prod(a, axis=-1)", "return a.mean(axis=-1) ** a.shape[-1]", "mean accuracy ** L"),
+    ("09_emergence", "error_needed = 1 - target ** (1 / length)", "error_needed = 1 - target", "forgot the length"),
 ]
 
 

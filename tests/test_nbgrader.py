@@ -44,6 +44,8 @@ GRADED_BUGS = {
                            {"check_magnitude_prune", "check_imp_round"}),
     "08_grokking": ("labels = (pairs[:, 0] + pairs[:, 1]) % p", "labels = pairs[:, 0] + pairs[:, 1]",
                     "forgot the `% p`", {"check_modular_addition_split"}),
+    "09_emergence": ("right = (predictions == targets) | ~real", "right = predictions == targets",
+                     "compared padded positions", {"check_token_metrics"}),
 }
 
 
