@@ -184,6 +184,8 @@ ISTA_BUGS = [
     (lambda w, X, y, lam, lr: soft_threshold(w - lr * X.T @ (y - X @ w) / len(y), lr * lam), "gradient sign flipped"),
     (lambda w, X, y, lam, lr: soft_threshold(w - lr * X.T @ (X @ w - y), lr * lam), "sum instead of mean"),
     (lambda w, X, y, lam, lr: soft_threshold(w - 2 * lr * _grad(w, X, y), lr * lam), "gradient doubled"),
+    (lambda w, X, y, lam, lr: soft_threshold(w - lr * X.T @ (X @ w - y) / X.shape[1], lr * lam),
+     "divided by d (columns) instead of n (rows)"),
     (lambda w, X, y, lam, lr: soft_threshold(w - lr * _grad(w, X, y), lr * lam / len(y)), "threshold divided by n"),
 ]
 
@@ -295,6 +297,15 @@ def test_t_minus_one_is_reported_not_crashed():
     # t counted from 0: the first bias correction divides by 1 - β^0 = 0, so the step is NaN or inf
     message = fails_with(check_adamw_step, adamw_variant("t-1"), "adamw_step")
     assert "NaN" in message or "inf" in message or "off by one" in message, message
+
+
+def test_dividing_by_d_is_not_called_a_doubled_gradient():
+    # the blind test's i7: with n = 2d in the first case, X.shape[1] looked like a doubled gradient
+    def by_d(w, X, y, lam, lr):
+        return soft_threshold(w - lr * X.T @ (X @ w - y) / X.shape[1], lr * lam)
+
+    message = fails_with(check_ista_step, by_d, "divided by d (columns) instead of n (rows)")
+    assert "doubled" not in message, message
 
 
 def test_every_hint_is_short_enough_for_a_grader():

@@ -93,7 +93,7 @@ def _ista_reference(w: np.ndarray, X: np.ndarray, y: np.ndarray, lam: float, lr:
 
 
 def _ista_mistakes(w: np.ndarray, X: np.ndarray, y: np.ndarray, lam: float, lr: float) -> dict[str, np.ndarray]:
-    n = len(y)
+    n, d = X.shape
 
     def grad(u: np.ndarray) -> np.ndarray:
         return X.T @ (X @ u - y) / n
@@ -110,6 +110,7 @@ def _ista_mistakes(w: np.ndarray, X: np.ndarray, y: np.ndarray, lam: float, lr: 
         "forgot the threshold: prox needs soft(·, ηλ)": z,
         "gradient sign flipped: residual is X @ w − y": _soft(w + lr * grad(w), lr * lam),
         "sum instead of mean: the gradient is Xᵀ(Xw − y) / n": _soft(w - lr * n * grad(w), lr * lam),
+        "divided by d (columns) instead of n (rows): use len(y)": _soft(w - lr * (n / d) * grad(w), lr * lam),
         "gradient doubled: the ½ in the loss cancels the 2": _soft(w - 2 * lr * grad(w), lr * lam),
         "threshold divided by n: the λ term is not averaged": _soft(z, lr * lam / n),
     }
@@ -148,9 +149,10 @@ def check_ista_step(ista_step: Any) -> None:
     """Check `ista_step(w, X, y, lam, lr)`: soft_threshold(w − lr · Xᵀ(Xw − y)/n, lr · lam), for the lasso
     (1/2n)‖Xw − y‖² + lam‖w‖₁; iterated, it must reach the lasso solution."""
     c = Checker("ista_step", ista_step)
+    # n = 7 rows, d = 3 columns: n is neither 2d nor d/2, so dividing by d is not mistaken for a doubled gradient
     X = np.array([[1.0, 0.0, 2.0], [0.0, 1.0, -1.0], [1.0, 1.0, 0.0], [2.0, -1.0, 1.0], [0.5, 0.5, 0.5],
-                  [-1.0, 2.0, 0.0]])
-    y = np.array([2.0, -1.0, 0.5, 3.0, 1.0, -2.0])
+                  [-1.0, 2.0, 0.0], [1.0, -0.5, 1.5]])
+    y = np.array([2.0, -1.0, 0.5, 3.0, 1.0, -2.0, 0.5])
     rng = np.random.default_rng(16)
     Xr, yr = rng.normal(size=(50, 8)), rng.normal(size=50)
     cases = [
