@@ -259,6 +259,17 @@ def test_code_length_mistakes_are_named(buggy, message):
         assert "expected" in text and " — " not in text  # no hint that would mislead
 
 
+def test_coding_the_first_block_with_a_model_of_no_labels_is_named():
+    def from_empty(x, y, boundaries, fit, n_classes):  # the first block "coded" by fit on nothing
+        bits = 0.0
+        for start, end in zip(boundaries[:-1], boundaries[1:]):
+            probs = fit(x[:start], y[:start])(x[start:end])
+            bits += -np.log2(probs[np.arange(end - start), y[start:end]]).sum()
+        return bits
+
+    fails_with(check_prequential_code_length, from_empty, "fit on 0 labels?")
+
+
 def test_picking_a_block_of_probabilities_is_named():
     fails_with(check_prequential_code_length, preq_with(pick="block"), "probs[:, labels] is an m×m block",
                "prequential_code_length(")

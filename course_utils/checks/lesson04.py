@@ -333,6 +333,9 @@ def check_prequential_code_length(prequential_code_length: Any) -> None:
         got, _ = c.number(x, y, boundaries, fit, classes, nan_hint="log of 0? take the true label's probability")
         expected = _reference_bits(x, y, boundaries, values, classes)
         if math.isclose(got, expected, rel_tol=1e-6, abs_tol=1e-9):
+            if any(len(xs) == 0 for xs, _ in calls):  # right total only because this fit predicts uniform on 0 labels
+                c.fail(f"{text}: fit was called on 0 labels (sizes {[len(xs) for xs, _ in calls]}); a model of no "
+                       "labels need not be uniform", hint="fit on 0 labels? send the first block with log2(n_classes)")
             c.passed += 1
             continue
         starts = boundaries[1:-1]
