@@ -24,6 +24,8 @@ RIGHT_FITS = [
     lambda A, y: scipy.linalg.lstsq(A, y)[0],
     lambda A, y: torch.linalg.pinv(torch.as_tensor(A)) @ torch.as_tensor(y),
     lambda A, y: (np.linalg.pinv(np.asarray(A, dtype=np.float32)) @ np.asarray(y, dtype=np.float32)),
+    # float32 through torch: its rounding (~1e-7 of ‖w‖, ~1e-4 on the ill-conditioned case) is enough here
+    lambda A, y: torch.linalg.pinv(torch.tensor(A, dtype=torch.float32)) @ torch.tensor(y, dtype=torch.float32),
 ]
 
 
@@ -88,12 +90,33 @@ FIT_BUGS = [
     (lambda A, y: A.T @ y, "gradient direction"),
     (ridge, "a ridge term"),
     (in_place, "modified its input in place"),
+    (lambda A, y: np.linalg.pinv(A, rcond=1e-2) @ y, "dropped singular values ≤ 0.004: rcond too large?"),
+    (lambda A, y: np.linalg.pinv(A, rcond=0.1) @ y, "dropped singular values ≤ 0.2: rcond too large?"),
+    (lambda A, y: A.T @ np.linalg.inv(A @ A.T) @ y, "Aᵀ(AAᵀ)⁻¹y is for p ≥ n only"),
+    (lambda A, y: A.T @ np.linalg.solve(A @ A.T, y), "Aᵀ(AAᵀ)⁻¹y is for p ≥ n only"),
+    (lambda A, y: (torch.linalg.pinv(torch.tensor(A, dtype=torch.float16).float()) @ torch.tensor(y).float())
+     .half(), ""),  # float16 is not enough: a plain "returned ..., expected ..." (checked below)
 ]
 
 
-@pytest.mark.parametrize("buggy, message", FIT_BUGS, ids=[m for _, m in FIT_BUGS])
+@pytest.mark.parametrize("buggy, message", FIT_BUGS, ids=[m or "float16" for _, m in FIT_BUGS])
 def test_fit_mistakes_are_named(buggy, message):
-    fails_with(check_min_norm_fit, buggy, message)
+    text = fails_with(check_min_norm_fit, buggy, message)
+    if not message:
+        assert "expected" in text and "rcond" not in text and "float32" not in text
+
+
+def test_a_truncated_pinv_breaks_the_lessons_peak():
+    """Why the small-singular-value case exists: rcond=1e-2 would hide the lesson's double-descent peak."""
+    from numpy.polynomial import legendre
+
+    x = np.linspace(-1, 1, 20)
+    k = np.arange(20)
+    A = legendre.legvander(x, 19) * np.sqrt(2 * k + 1) / (k + 1) ** 1.5
+    y = np.exp(-4 * x**2) * np.cos(6 * x) + 0.02 * np.random.default_rng(1).normal(size=20)
+    s = np.linalg.svd(A, compute_uv=False)
+    assert s[-1] / s[0] < 1e-2  # the threshold matrix has singular values rcond=1e-2 would cut
+    assert np.linalg.norm(np.linalg.pinv(A, rcond=1e-2) @ y) < np.linalg.norm(np.linalg.pinv(A) @ y) / 10
 
 
 def test_pinv_of_the_transpose_is_named_on_the_square_case():
@@ -142,6 +165,7 @@ def test_right_sweeps_pass(capsys):
 
 SWEEP_BUGS = [
     (sweep_with(on_train=True), "error on the training points"),
+    (lambda f, xtr, ytr, xte, yte, sizes: error_sweep(f, xte, yte, xte, yte, sizes), "fitted on the test set"),
     (sweep_with(error=lambda r: np.sqrt(np.mean(r**2))), "root mean square"),
     (sweep_with(error=lambda r: np.sum(r**2)), "sum of squares"),
     (sweep_with(norm=lambda w: np.sum(w**2)), "squared norm"),
@@ -235,8 +259,20 @@ def test_code_length_mistakes_are_named(buggy, message):
         assert "expected" in text and " — " not in text  # no hint that would mislead
 
 
-def test_picking_a_block_of_probabilities_fails_with_a_message():
-    fails_with(check_prequential_code_length, preq_with(pick="block"), "prequential_code_length(")
+def test_coding_the_first_block_with_a_model_of_no_labels_is_named():
+    def from_empty(x, y, boundaries, fit, n_classes):  # the first block "coded" by fit on nothing
+        bits = 0.0
+        for start, end in zip(boundaries[:-1], boundaries[1:]):
+            probs = fit(x[:start], y[:start])(x[start:end])
+            bits += -np.log2(probs[np.arange(end - start), y[start:end]]).sum()
+        return bits
+
+    fails_with(check_prequential_code_length, from_empty, "fit on 0 labels?")
+
+
+def test_picking_a_block_of_probabilities_is_named():
+    fails_with(check_prequential_code_length, preq_with(pick="block"), "probs[:, labels] is an m×m block",
+               "prequential_code_length(")
 
 
 def test_changing_the_labels_in_place_is_caught():

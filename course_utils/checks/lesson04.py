@@ -25,6 +25,7 @@ ONLY_TALL = "right for p ≤ n only: for p > n AᵀA is singular; use pinv"
 REPEATED = "inverted a zero singular value (SVD or AᵀA)? use pinv"
 LSTSQ_TUPLE = "np.linalg.lstsq returns 4 things: take [0]"
 SOLVE_SQUARE = "np.linalg.solve needs a square A: use pinv or lstsq"
+WIDE_FORMULA = "Aᵀ(AAᵀ)⁻¹y is for p ≥ n only: AAᵀ is singular here; use pinv"
 
 
 def _fit_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
@@ -34,8 +35,48 @@ def _fit_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
     wide = rng.normal(size=(3, 7))
     repeated = rng.normal(size=(6, 3))
     repeated = np.column_stack([repeated, repeated[:, 0]])  # 4 columns, the last a copy of the first: rank 3
+    # Full rank, but with a small singular value (1/750 of the largest), as at the lesson's threshold p = n:
+    # a pinv that cuts singular values off too early (rcond=1e-2) removes exactly the direction that makes the peak.
+    U, _ = np.linalg.qr(rng.normal(size=(6, 4)))
+    V, _ = np.linalg.qr(rng.normal(size=(4, 4)))
+    small = U @ np.diag([3.0, 1.0, 0.2, 0.004]) @ V.T
     return [("tall", tall, rng.normal(size=8)), ("square", square, rng.normal(size=4)),
-            ("wide", wide, rng.normal(size=3)), ("repeated", repeated, rng.normal(size=6))]
+            ("wide", wide, rng.normal(size=3)), ("repeated", repeated, rng.normal(size=6)),
+            ("small", small, rng.normal(size=6))]
+
+
+def _single_precision(value: Any) -> bool:
+    """Whether the learner's result is float32 (numpy or torch): then it is judged at float32's precision."""
+    return str(getattr(value, "dtype", "")) in ("float32", "torch.float32")
+
+
+FLOAT32_RTOL = 1e-3  # relative to ‖w‖; float32 reaches ~1e-4 on the worst-conditioned case (condition number 750)
+
+
+def _cut_off(A: np.ndarray, y: np.ndarray, got: np.ndarray) -> float | None:
+    """The singular value below which the learner's fit dropped directions, if it is a truncated pinv."""
+    U, s, Vt = np.linalg.svd(A, full_matrices=False)
+    rank = int((s > 1e-10 * s[0]).sum())
+    for k in range(1, rank):
+        truncated = Vt[:k].T @ ((U[:, :k].T @ y) / s[:k])
+        if np.linalg.norm(got - truncated) <= FLOAT32_RTOL * np.linalg.norm(truncated):
+            return float(s[k])
+    return None
+
+
+def _wide_formula(A: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+    """Aᵀ(AAᵀ)⁻¹y, right past the threshold, written the ways learners write it, on a matrix with p < n."""
+    out = []
+    with np.errstate(all="ignore"):
+        for form in (lambda: A.T @ np.linalg.inv(A @ A.T) @ y, lambda: A.T @ (np.linalg.inv(A @ A.T) @ y),
+                     lambda: A.T @ np.linalg.solve(A @ A.T, y)):
+            try:
+                value = form()
+            except np.linalg.LinAlgError:
+                continue
+            if np.isfinite(value).all():
+                out.append(value)
+    return out
 
 
 def _fit_mistakes(A: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
@@ -46,7 +87,8 @@ def _fit_mistakes(A: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
     return mistakes
 
 
-def _call_fit(c: Checker, kind: str, A: np.ndarray, y: np.ndarray, tall_passed: bool) -> tuple[np.ndarray, str]:
+def _call_fit(c: Checker, kind: str, A: np.ndarray, y: np.ndarray,
+              tall_passed: bool) -> tuple[np.ndarray, str, bool]:
     n, p = A.shape
     hint_if_raised = {"wide": ONLY_TALL, "repeated": REPEATED}.get(kind, "") if tall_passed else ""
     try:
@@ -56,6 +98,8 @@ def _call_fit(c: Checker, kind: str, A: np.ndarray, y: np.ndarray, tall_passed: 
             raise CheckFailed(exc.message, hint=hint_if_raised) from None
         if "must be square" in exc.message:
             raise CheckFailed(exc.message, hint=SOLVE_SQUARE) from None
+        if kind == "tall" and "Singular matrix" in exc.message and not exc.hint:  # AᵀA is invertible here; AAᵀ is not
+            raise CheckFailed(exc.message, hint=WIDE_FORMULA) from None
         raise
     if isinstance(value, tuple) and len(value) == 4:
         c.fail(f"{text} returned a tuple of 4 (solution, residuals, rank, singular values)", hint=LSTSQ_TUPLE)
@@ -69,7 +113,7 @@ def _call_fit(c: Checker, kind: str, A: np.ndarray, y: np.ndarray, tall_passed: 
                hint=hints.get(array.shape, ""))
     if not np.isfinite(array).all():
         c.fail(f"{text} returned {fmt(array)}", hint=REPEATED if kind == "repeated" else "")
-    return array, text
+    return array, text, _single_precision(value)
 
 
 @checker
@@ -79,12 +123,23 @@ def check_min_norm_fit(min_norm_fit: Any) -> None:
     tall_passed = False
     for kind, A, y in _fit_cases():
         n, p = A.shape
-        got, text = _call_fit(c, kind, A, y, tall_passed)
+        got, text, single = _call_fit(c, kind, A, y, tall_passed)
         expected = np.linalg.pinv(A) @ y
-        if np.allclose(got, expected, rtol=1e-5, atol=1e-8):
-            c.passed += 1
+        gap = np.linalg.norm(got - expected) / np.linalg.norm(expected)
+        if np.allclose(got, expected, rtol=1e-5, atol=1e-8) or (single and gap <= FLOAT32_RTOL):
+            c.passed += 1  # float32 passes: none of these cases, nor the lesson's sweep, needs more precision
             tall_passed = tall_passed or kind in ("tall", "square")
             continue
+        if single and gap <= 1e-2:
+            c.fail(f"{text} returned {fmt(got)}, expected {fmt(expected)}: off by {gap:.1e} of ‖w‖, more than "
+                   f"float32 rounding ({FLOAT32_RTOL:g})", hint="float32 loses too much here: compute in float64")
+        cut = _cut_off(A, y, got)
+        if cut is not None:
+            c.fail(f"{text} returned {fmt(got)}, expected {fmt(expected)}: the directions of singular values "
+                   f"≤ {cut:.2g} are missing", hint=f"dropped singular values ≤ {cut:.2g}: rcond too large?")
+        if kind == "tall" and any(np.linalg.norm(got - w) <= 1e-6 * np.linalg.norm(w) for w in _wide_formula(A, y)):
+            c.fail(f"{text} returned {fmt(got)}, expected {fmt(expected)}: A is {n} × {p}, so AAᵀ ({n} × {n}) has "
+                   f"rank {p} and its inverse is rounding noise", hint=WIDE_FORMULA)
         residual_ok = np.allclose(A.T @ (A @ got - y), 0.0, atol=1e-6)  # a least-squares solution, not the smallest
         hint = ""
         if kind == "wide" and tall_passed:
@@ -92,12 +147,11 @@ def check_min_norm_fit(min_norm_fit: Any) -> None:
         elif kind == "repeated" and tall_passed:
             hint = ("a least-squares fit, not the smallest norm: use pinv" if residual_ok else REPEATED)
         elif kind == "tall":
-            gap = np.linalg.norm(got - expected) / np.linalg.norm(expected)
             if gap < 1e-2:
                 hint = "close, not exact: a ridge term, or float16?"
         c.close(text, got, expected, rtol=1e-5, atol=1e-8, hint=hint, mistakes=_fit_mistakes(A, y))
     A, y = _fit_cases()[2][1:]
-    got, text = _call_fit(c, "wide", A, y, True)
+    got, text, _ = _call_fit(c, "wide", A, y, True)
     c.require(bool(np.allclose(A @ got, y, atol=1e-8)),
               f"{text}: with more columns than rows the fit should pass through every point (A @ w = y); "
               f"the largest miss is {np.abs(A @ got - y).max():.3g}")
@@ -126,11 +180,12 @@ def _sweep_problem() -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, np.ndarra
 
 
 def _sweep_reference(features: Any, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
-                     y_test: np.ndarray, sizes: list[int], *, on_train: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                     y_test: np.ndarray, sizes: list[int], *, on_train: bool = False,
+                     fit_on_test: bool = False) -> tuple[np.ndarray, np.ndarray]:
     errors, norms = [], []
     for p in sizes:
         A = features(x_train, p)
-        w = np.linalg.pinv(A) @ y_train
+        w = np.linalg.pinv(features(x_test, p)) @ y_test if fit_on_test else np.linalg.pinv(A) @ y_train
         B, t = (A, y_train) if on_train else (features(x_test, p), y_test)
         errors.append(np.mean((B @ w - t) ** 2))
         norms.append(np.linalg.norm(w))
@@ -176,9 +231,11 @@ def check_test_error_sweep(test_error_sweep: Any) -> None:
     if np.allclose(errors, right_n, rtol=1e-5) and np.allclose(norms, right_e, rtol=1e-5):
         c.fail(f"{text} returned (norms, test errors)", hint="swapped? return test_errors first, then norms")
     train_e, _ = _sweep_reference(features, x_train, y_train, x_test, y_test, sizes, on_train=True)
+    fitted_on_test, _ = _sweep_reference(features, x_train, y_train, x_test, y_test, sizes, fit_on_test=True)
     tall = np.array(sizes) <= n
     error_mistakes = {
         "error on the training points? measure it on x_test, y_test": train_e,
+        "fitted on the test set? fit w on x_train, y_train": fitted_on_test,
         "root mean square? return the mean squared error": np.sqrt(right_e),
         "sum of squares? return the mean over test points": right_e * len(x_test),
     }
@@ -245,6 +302,8 @@ def _reference_bits(x: np.ndarray, y: np.ndarray, boundaries: list[int], values:
         probs = model(x[start:end])
         if pick == "true":
             chosen = probs[np.arange(end - start), y[start:end]]
+        elif pick == "block":  # probs[:, labels]: an m x m block, every row at every label of the block
+            chosen = probs[:, y[start:end]]
         else:
             chosen = probs.max(axis=1)
         total += float(-np.sum(np.log(chosen)) / math.log(base))
@@ -274,6 +333,9 @@ def check_prequential_code_length(prequential_code_length: Any) -> None:
         got, _ = c.number(x, y, boundaries, fit, classes, nan_hint="log of 0? take the true label's probability")
         expected = _reference_bits(x, y, boundaries, values, classes)
         if math.isclose(got, expected, rel_tol=1e-6, abs_tol=1e-9):
+            if any(len(xs) == 0 for xs, _ in calls):  # right total only because this fit predicts uniform on 0 labels
+                c.fail(f"{text}: fit was called on 0 labels (sizes {[len(xs) for xs, _ in calls]}); a model of no "
+                       "labels need not be uniform", hint="fit on 0 labels? send the first block with log2(n_classes)")
             c.passed += 1
             continue
         starts = boundaries[1:-1]
@@ -301,6 +363,8 @@ def check_prequential_code_length(prequential_code_length: Any) -> None:
             "the first block costs log2(n_classes) bits per label": expected - boundaries[1] * math.log2(classes),
             "-log2 of the largest probability? use the true label's": _reference_bits(
                 x, y, boundaries, values, classes, pick="max"),
+            "probs[:, labels] is an m×m block: index the rows too": _reference_bits(
+                x, y, boundaries, values, classes, pick="block"),
         }
         if len(starts) > 0:
             mistakes["the last block is missing"] = _reference_bits(x, y, boundaries, values, classes, skip_last=True)
