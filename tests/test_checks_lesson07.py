@@ -106,6 +106,43 @@ def test_pruning_mistakes_are_named(buggy, message):
     fails_with(check_magnitude_prune, buggy, message)
 
 
+def floor_k(weights, s, masks):  # int() instead of round()
+    n = sum(np.size(w) for w in weights)
+    return _flat_prune(weights, masks, max(int(s * n), int(sum((~m).sum() for m in masks))), np.abs)
+
+
+def negative_slice(weights, s, masks):  # largest first, then the last k: with k = 0, `[-0:]` is everything
+    sizes = [np.size(w) for w in weights]
+    scores = np.concatenate([np.where(m, np.abs(w), -1.0).ravel() for w, m in zip(weights, masks)])
+    k = max(round(s * scores.size), int(sum((~m).sum() for m in masks)))
+    keep = np.ones(scores.size, dtype=bool)
+    keep[np.argsort(-scores, kind="stable")[-k:]] = False
+    return [part.reshape(np.shape(w)) for part, w in zip(np.split(keep, np.cumsum(sizes)[:-1]), weights)]
+
+
+def prune_largest(weights, s, masks):  # argsort of -|w|: the largest go first
+    scores = np.concatenate([np.where(m, np.abs(w), np.inf).ravel() for w, m in zip(weights, masks)])
+    k = max(round(s * scores.size), int(sum((~m).sum() for m in masks)))
+    keep = np.ones(scores.size, dtype=bool)
+    keep[np.argsort(-scores)[:k]] = False
+    return [part.reshape(np.shape(w)) for part, w in zip(np.split(keep, np.cumsum([np.size(w) for w in weights])[:-1]), weights)]
+
+
+def and_after(weights, s, masks):  # ranks every |w|, pruned ones included, then ANDs with the old masks
+    n = sum(np.size(w) for w in weights)
+    new = _flat_prune(weights, [np.ones_like(m) for m in masks], round(s * n), np.abs)
+    return [a & m for a, m in zip(new, masks)]
+
+
+def test_more_pruning_mistakes_are_named():
+    fails_with(check_magnitude_prune, floor_k, "int() rounds down")
+    fails_with(check_magnitude_prune, negative_slice, "sparsity 0 pruned everything")
+    message = fails_with(check_magnitude_prune, prune_largest, "pruned the largest |w|")
+    assert "inverted" not in message
+    message = fails_with(check_magnitude_prune, and_after, "ANDed with the old masks")
+    assert "survivors" not in message
+
+
 def test_compounding_is_named():
     def compound(weights, s, masks):  # s of the survivors, on top of the already pruned
         old = int(sum((~m).sum() for m in masks))
@@ -156,10 +193,40 @@ def train_pruned_data(model, masks, optimizer, x, y, steps):  # .data and masked
     return model
 
 
+def train_pruned_torch_prune(model, masks, optimizer, x, y, steps):  # torch's own pruning utilities: also right
+    import torch.nn.utils.prune as P
+
+    for layer, m in zip(model.linears, masks):
+        P.custom_from_mask(layer, "weight", m)  # re-registers the weight after the bias
+    for _ in range(steps):
+        optimizer.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+    for layer in model.linears:
+        P.remove(layer, "weight")
+    return model
+
+
 def test_right_training_passes(capsys):
     check_train_pruned(train_pruned)
     check_train_pruned(train_pruned_data)
-    assert capsys.readouterr().out.count("✓ train_pruned") == 2
+    check_train_pruned(train_pruned_torch_prune)
+    assert capsys.readouterr().out.count("✓ train_pruned") == 3
+
+
+def test_torch_prune_without_remove_is_named():
+    def no_remove(model, masks, optimizer, x, y, steps):
+        import torch.nn.utils.prune as P
+
+        for layer, m in zip(model.linears, masks):
+            P.custom_from_mask(layer, "weight", m)
+        for _ in range(steps):
+            optimizer.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            optimizer.step()
+        return model
+
+    fails_with(check_train_pruned, no_remove, "call prune.remove")
 
 
 def _variant(zero_first=True, grads=False, before=False, after=True, at_end=False, zero_grad=True, extra=0, invert=False):
@@ -224,11 +291,61 @@ def test_training_mistakes_are_named(buggy, message):
     fails_with(check_train_pruned, buggy, message)
 
 
-def test_a_new_optimizer_gets_a_plain_message():
+def test_a_new_optimizer_is_named():
     def own_optimizer(model, masks, optimizer, x, y, steps):
         return train_pruned(model, masks, torch.optim.SGD(model.parameters(), lr=0.01), x, y, steps)
 
-    fails_with(check_train_pruned, own_optimizer, "differs from a reference run")
+    def same_kind(model, masks, optimizer, x, y, steps):  # a fresh one of the same class and step size
+        fresh = type(optimizer)(model.parameters(), lr=optimizer.param_groups[0]["lr"])
+        return train_pruned(model, masks, fresh, x, y, steps)
+
+    for fn in (own_optimizer, same_kind):
+        fails_with(check_train_pruned, fn, "built a new optimizer", "differs from a reference run")
+
+
+def test_cleared_state_and_new_parameters_are_named():
+    def cleared(model, masks, optimizer, x, y, steps):
+        optimizer.state.clear()
+        return train_pruned(model, masks, optimizer, x, y, steps)
+
+    def new_parameter(model, masks, optimizer, x, y, steps):
+        def prune():
+            for layer, m in zip(model.linears, masks):
+                layer.weight = torch.nn.Parameter(layer.weight.detach() * m)
+
+        prune()
+        for _ in range(steps):
+            optimizer.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            optimizer.step()
+            prune()
+        return model
+
+    def top_of_loop(model, masks, optimizer, x, y, steps):  # masks before each step, never after the last one
+        for _ in range(steps):
+            with torch.no_grad():
+                for layer, m in zip(model.linears, masks):
+                    layer.weight.mul_(m)
+            optimizer.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            optimizer.step()
+        return model
+
+    fails_with(check_train_pruned, cleared, "cleared the optimizer's state")
+    fails_with(check_train_pruned, new_parameter, "new nn.Parameter")
+    fails_with(check_train_pruned, top_of_loop, "masked at the top of the loop")
+
+
+def test_a_shape_error_is_short_and_named():
+    def with_biases(model, masks, optimizer, x, y, steps):  # pairs the masks with weights and biases alike
+        with torch.no_grad():
+            for p, m in zip(model.parameters(), masks):
+                p.mul_(m)
+        return model
+
+    message = fails_with(check_train_pruned, with_biases, "a mask paired with the wrong tensor",
+                         "train_pruned(model, masks, SGD optimizer, x, y, steps=4) raised RuntimeError")
+    assert "\n" not in message and len(message) < 400, message
 
 
 # -- exercise 3: imp_round(trained, initial, masks, rate) ---------------------------------------------------------
@@ -318,6 +435,9 @@ IMP_BUGS = [
     (_imp(by_initial_masks), "ranked the initial weights"),
     (_imp(per_layer_masks), "pruned per layer"),
     (_imp(signed_masks), "signed value"),
+    (_imp(lambda t, i, m, r: magnitude_prune(
+        t, (sum(x.size for x in m) - int(sum(x.sum() for x in m)) + int(r * int(sum(x.sum() for x in m))))
+        / sum(x.size for x in m), m)), "int() rounds down"),
     (lambda t, i, m, r: tuple(reversed(imp_round(t, i, m, r))), "swapped"),
     (lambda t, i, m, r: imp_round(t, i, m, r)[0], "expected a pair"),
 ]
@@ -335,6 +455,19 @@ def test_random_reinitialization_is_named():
         return new, [rng.normal(size=m.shape) * m for m in new]
 
     fails_with(check_imp_round, reinit, "new random values")
+
+
+def test_trained_signs_are_not_called_random():
+    def trained_signs(trained, initial, masks, rate):
+        new = right_masks(trained, initial, masks, rate)
+        return new, [np.sign(t) * np.abs(i) * m for t, i, m in zip(trained, initial, new)]
+
+    def flipped(trained, initial, masks, rate):  # -initial: ± the given values, so not "new random values"
+        new = right_masks(trained, initial, masks, rate)
+        return new, [-i * m for i, m in zip(initial, new)]
+
+    fails_with(check_imp_round, trained_signs, "with the trained signs")
+    assert "random" not in fails_with(check_imp_round, flipped, "rewound weights")
 
 
 # -- whatever the function does, one line back ----------------------------------------------------------------------

@@ -327,7 +327,7 @@ def test_analytic_weights_correct_variants_pass(fn, capsys):
     ({"v_phase": lambda phi, psi: -psi}, "(a − b) mod p"),
     ({"u_phase": lambda phi, psi: 0 * phi}, "U needs the phase φ"),
     ({"wave": torch.sin}, "cosines, not sines"),
-    ({"per_p": False}, "forget to divide by p"),
+    ({"per_p": False}, "/p missing, or an integer division?"),
     ({"start": 1}, "residues run 0..p-1"),
     ({"transpose_out": False}, "W_out is (n, p), one row per unit"),
     ({"out_scale": 0.5}, "0.5 × the expected weights"),
@@ -336,6 +336,22 @@ def test_analytic_weights_correct_variants_pass(fn, capsys):
 ], ids=lambda x: None)
 def test_analytic_weights_mistakes_are_named(kwargs, fragment):
     named(check_analytic_weights, lambda p, f, phi, psi: weights(p, f, phi, psi, **kwargs), fragment)
+
+
+def test_analytic_weights_integer_division_and_lists():
+    def floor_division(p, freqs, phi, psi):  # 2π·floor(f·a/p): an integer division, the same as no division
+        a = torch.arange(p)[:, None]
+        f, phi, psi = (torch.as_tensor(np.asarray(v, dtype=float)) for v in (freqs, phi, psi))
+        angle = 2 * math.pi * torch.div(a * f.long(), p, rounding_mode="floor")
+        right = 2 * math.pi * a * f / p
+        return torch.cos(angle + phi), torch.cos(right + psi), torch.cos(right + phi + psi).T
+
+    def unconverted(p, freqs, phi, psi):  # works for arrays and tensors, raises for plain lists
+        angle = 2 * math.pi * torch.arange(p)[:, None] * freqs / p
+        return torch.cos(angle + phi), torch.cos(angle + psi), torch.cos(angle + phi + psi).T
+
+    named(check_analytic_weights, floor_division, "an integer division?")
+    assert "TypeError" in named(check_analytic_weights, unconverted, "may be lists: convert them")
 
 
 def test_analytic_weights_messages():

@@ -40,9 +40,9 @@ def _split(flat: np.ndarray, like: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def _global_mask(weights: list[np.ndarray], masks: list[np.ndarray], total_pruned: int, *,
-                 signed: bool = False, ignore_masks: bool = False) -> list[np.ndarray]:
+                 signed: bool = False, ignore_masks: bool = False, largest: bool = False) -> list[np.ndarray]:
     w, m = _flat(weights), _flat(masks).astype(bool)
-    scores = w if signed else np.abs(w)
+    scores = w if signed else -np.abs(w) if largest else np.abs(w)
     if not ignore_masks:
         scores = np.where(m, scores, -np.inf)
     return _split(_prune(scores, total_pruned), weights)
@@ -106,6 +106,10 @@ INVERTED = "mask inverted: True means kept"
 AS_DENSITY = "kept the fraction s; s is the fraction pruned"
 TIES_MORE = "`<= tau` pruned every weight tied at the threshold"
 TIES_FEWER = "`< tau` kept the k-th smallest weight: off by one"
+LARGEST = "pruned the largest |w|; prune the smallest"
+FLOOR = "int() rounds down: k = round(sparsity * n)"
+ANDED = "ranked all weights, then ANDed with the old masks"
+K_ZERO = "sparsity 0 pruned everything: check the k = 0 case"
 
 
 def _prune_mistakes(weights: list[np.ndarray], s: float, masks: list[np.ndarray]) -> dict[str, Any]:
@@ -122,6 +126,10 @@ def _prune_mistakes(weights: list[np.ndarray], s: float, masks: list[np.ndarray]
         PER_LAYER: _flat(_layer_mask(weights, masks, "all", s)),
         INVERTED: 1.0 - right,
         AS_DENSITY: _flat(_global_mask(weights, masks, max(round((1 - s) * n), old))),
+        LARGEST: _flat(_global_mask(weights, masks, k, largest=True)),
+        FLOOR: _flat(_global_mask(weights, masks, max(int(s * n), old))),
+        # the k smallest |w| of all the weights, pruned ones included, then AND-ed with the old masks
+        ANDED: _flat(_global_mask(weights, masks, round(s * n), ignore_masks=True)) * _flat(masks),
     }
     scores = np.where(_flat(masks).astype(bool), np.abs(_flat(weights)), -np.inf)
     if 0 < k < n:
@@ -150,15 +158,22 @@ def check_magnitude_prune(magnitude_prune: Any) -> None:
     rng = np.random.default_rng(7)
     ones = lambda shapes: [np.ones(s, dtype=bool) for s in shapes]  # noqa: E731
     cases = [
-        ([np.array([[0.5, -2.0], [0.1, 3.0]])], 0.5, ones([(2, 2)])),
+        # sparsity 1/4: inverting the mask (3 pruned) and pruning the largest |w| (1 pruned, the 3.0) differ
+        ([np.array([[0.5, -2.0], [0.1, 3.0]])], 0.25, ones([(2, 2)])),
         ([np.array([[0.1, -0.2], [0.3, -0.4]]), np.array([[-1.0, 2.0, -3.0, 4.0]])], 0.5, ones([(2, 2), (1, 4)])),
+        # 0.4 * 7 = 2.8: round gives 3, int() gives 2 (and the tie at 0.3 tells int() from `< tau`)
+        ([np.array([[0.9, -0.3, 0.5, 0.1]]), np.array([[-0.7, 0.3, 0.6]])], 0.4, ones([(1, 4), (1, 3)])),
+        # two large already-pruned weights (5.0, -4.0) and a small one: ranking all weights and AND-ing prunes 8,
+        # s of the survivors prunes 7, the right answer 6
         ([np.array([[5.0, -0.1, 0.2, 3.0, -4.0, 0.3, -0.6, 0.7, 2.0, -1.5]])], 0.6,
-         [np.array([[False, True, True, True, True, True, True, True, True, False]])]),
+         [np.array([[False, False, True, True, False, True, True, True, True, True]])]),
     ]
     weights = [rng.normal(size=s) for s in [(5, 4), (4, 6), (6, 3)]]
     old = [rng.random(s) > 0.3 for s in [(5, 4), (4, 6), (6, 3)]]
     cases += [(weights, 0.7, old), (weights, 0.0, old), (weights, 1.0, old)]
     cases += [([np.array([[1.0, -1.0, 1.0, 1.0, 2.0, -2.0]]), np.array([[3.0, 1.0]])], 0.25, ones([(1, 6), (1, 2)]))]
+    # sparsity 0 with nothing pruned yet: k = 0, nothing goes
+    cases += [([np.array([[0.4, -0.8, 0.2]]), np.array([[1.0, -0.1]])], 0.0, ones([(1, 3), (1, 2)]))]
     for w, s, m in cases:
         value, text = c.call(w, s, m)
         got = _flat(_masks_back(c, value, text, w))
@@ -168,7 +183,10 @@ def check_magnitude_prune(magnitude_prune: Any) -> None:
             c.passed += 1
             continue
         right = _flat(_global_mask(w, m, k))
-        hint = _hint_for(got, _prune_mistakes(w, s, m), right)
+        if k == 0 and not got.any():
+            hint = K_ZERO
+        else:
+            hint = _hint_for(got, _prune_mistakes(w, s, m), right)
         if not hint and (got.astype(bool) & ~_flat(m).astype(bool)).any():
             hint = REVIVED
         pruned = int((got == 0).sum())
@@ -218,8 +236,9 @@ def _train_setup(kind: str, seed: int) -> tuple[Any, ...]:
     return model, masks, opt, x, y
 
 
-def _simulate(args: tuple[Any, ...], steps: int, variant: str) -> list[np.ndarray]:
-    """Run one way of training with a mask (the right one, or a known mistake) on copies; return the parameters."""
+def _simulate(args: tuple[Any, ...], steps: int, variant: str) -> dict[str, np.ndarray]:
+    """Run one way of training with a mask (the right one, or a known mistake) on copies; return the parameters
+    by name."""
     from copy import deepcopy
 
     import torch
@@ -229,16 +248,20 @@ def _simulate(args: tuple[Any, ...], steps: int, variant: str) -> list[np.ndarra
     weights = [layer.weight for layer in model.linears]
     if variant == "inverted":
         masks = [~m for m in masks]
+    if variant == "cleared":
+        opt.state.clear()
 
     def zero() -> None:
         with torch.no_grad():
             for w, m in zip(weights, masks):
                 w.mul_(m)
 
-    if variant in ("right", "once", "grads", "before", "no_zero_grad", "inverted", "minus", "plus"):
+    if variant in ("right", "once", "grads", "before", "no_zero_grad", "inverted", "minus", "plus", "cleared"):
         zero()
     count = steps + (1 if variant == "plus" else -1 if variant == "minus" else 0)
     for _ in range(max(count, 0)):
+        if variant == "top":
+            zero()
         if variant != "no_zero_grad":
             opt.zero_grad()
         F.cross_entropy(model(x), y).backward()
@@ -248,16 +271,49 @@ def _simulate(args: tuple[Any, ...], steps: int, variant: str) -> list[np.ndarra
         if variant == "before":
             zero()
         opt.step()
-        if variant in ("right", "no_zero_grad", "inverted", "minus", "plus", "not_first"):
+        if variant in ("right", "no_zero_grad", "inverted", "minus", "plus", "not_first", "cleared"):
             zero()
     if variant == "end":
         zero()
-    return [p.detach().numpy().copy() for p in model.parameters()]
+    return {name: p.detach().numpy().copy() for name, p in model.named_parameters()}
 
+
+TOP_OF_LOOP = "masked at the top of the loop: the last step unmasks"
+CLEARED = "cleared the optimizer's state: its momentum carries on"
+NEW_OPTIMIZER = "built a new optimizer: use the one passed in"
+NEW_PARAMETER = "new nn.Parameter: the optimizer still holds the old one"
+NOT_REMOVED = "torch's prune left weight_orig: call prune.remove"
+SHAPES = "shape mismatch: a mask paired with the wrong tensor?"
 
 TRAIN_MISTAKES = {"once": MASKED_ONCE, "grads": GRADS_ONLY, "grads_never_zeroed": NEVER_ZEROED,
                   "before": BEFORE_STEP, "end": AT_END, "not_first": NOT_FIRST, "no_zero_grad": NO_ZERO_GRAD,
-                  "inverted": INVERTED_TRAIN, "minus": OFF_BY_ONE, "plus": OFF_BY_ONE}
+                  "inverted": INVERTED_TRAIN, "minus": OFF_BY_ONE, "plus": OFF_BY_ONE, "top": TOP_OF_LOOP,
+                  "cleared": CLEARED}
+
+
+class _TrainChecker(Checker):
+    """Writes the call as `train_pruned(model, masks, SGD optimizer, x, y, steps=4)`, not with the reprs of a model
+    and an optimizer (twenty lines)."""
+
+    def call_text(self, args: Any, kwargs: dict[str, Any] | None = None) -> str:
+        args = list(args)
+        if len(args) == 6 and not kwargs:
+            return f"{self.name}(model, masks, {type(args[2]).__name__} optimizer, x, y, steps={args[5]})"
+        return f"{self.name}(...)"
+
+
+def _optimizer_state(opt: Any) -> list[np.ndarray]:
+    """Every tensor in an optimizer's state (momentum buffers, Adam's moments and step counts), in a fixed order."""
+    out = []
+    for group in opt.param_groups:
+        for p in group["params"]:
+            for key, v in sorted(opt.state.get(p, {}).items()):
+                out.append(np.asarray(v.detach().numpy() if hasattr(v, "detach") else v, dtype=np.float64).copy())
+    return out
+
+
+def _same_state(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
+    return len(a) == len(b) and all(x.shape == y.shape and np.array_equal(x, y) for x, y in zip(a, b))
 
 
 @checker
@@ -266,7 +322,7 @@ def check_train_pruned(train_pruned: Any) -> None:
     cross-entropy training with the given optimizer, keep the pruned weights exactly zero, return the model."""
     import torch
 
-    c = Checker("train_pruned", train_pruned, allow_in_place=True)
+    c = _TrainChecker("train_pruned", train_pruned, allow_in_place=True)
     for kind, seed, steps in [("sgd", 0, 4), ("adam", 1, 4), ("adamw", 2, 3), ("sgd", 3, 0), ("adam", 4, 1)]:
         args = _train_setup(kind, seed)
         try:
@@ -274,38 +330,52 @@ def check_train_pruned(train_pruned: Any) -> None:
         except CheckFailed as exc:
             if "leaf Variable" in str(exc) or "requires grad" in str(exc):
                 raise CheckFailed(exc.message, hint=NO_GRAD_HINT) from None
+            if not exc.hint and "RuntimeError" in exc.message and (
+                    "must match the size" in exc.message or "broadcast" in exc.message):
+                raise CheckFailed(exc.message, hint=SHAPES) from None
             raise
-        text = f"train_pruned(model, masks, {type(args[2]).__name__} optimizer, x, y, steps={steps})"
         if value is None:
             c.fail(f"{text} returned None", hint="return the model at the end")
         if not isinstance(value, torch.nn.Module):
             c.fail(f"{text} returned {type(value).__name__}; expected the model (the same MLP, trained)")
-        got = [p.detach().numpy().copy() for p in value.parameters()]
+        got = {name: p.detach().numpy().copy() for name, p in value.named_parameters()}
         right = _simulate(args, steps, "right")
-        if len(got) == len(right) and all(a.shape == b.shape and np.allclose(a, b, rtol=1e-5, atol=1e-6)
-                                          for a, b in zip(got, right)):
+        if got.keys() != right.keys():
+            orig = any(name.endswith("_orig") for name in got)
+            c.fail(f"{text} returned a model whose parameters are named {sorted(got)}; expected {sorted(right)}",
+                   hint=NOT_REMOVED if orig else "")
+        if all(got[k].shape == right[k].shape and np.allclose(got[k], right[k], rtol=1e-5, atol=1e-6) for k in right):
             c.passed += 1
             continue
-        flat = _flat(got) if [a.shape for a in got] == [b.shape for b in right] else None
+        names = list(right)
         hint = ""
-        if flat is not None:
-            wrongs = {v: _flat(_simulate(args, steps, v)) for v in TRAIN_MISTAKES}
-            matches = {TRAIN_MISTAKES[v] for v, wrong in wrongs.items() if np.allclose(flat, wrong, rtol=1e-5, atol=1e-6)}
+        if all(got[k].shape == right[k].shape for k in names):
+            flat = _flat([got[k] for k in names])
+            wrongs = {v: _simulate(args, steps, v) for v in TRAIN_MISTAKES}
+            matches = {TRAIN_MISTAKES[v] for v, wrong in wrongs.items()
+                       if np.allclose(flat, _flat([wrong[k] for k in names]), rtol=1e-5, atol=1e-6)}
             hint = matches.pop() if len(matches) == 1 else ""
-        names = [name for name, _ in value.named_parameters()]
-        weights = [g for name, g in zip(names, got) if name.endswith("weight")]
+        model, opt = c.last_args[0], c.last_args[2]
+        if not hint and value is model:
+            held = {id(p) for group in opt.param_groups for p in group["params"]}
+            if any(id(p) not in held for p in value.parameters()):
+                hint = NEW_PARAMETER
+            elif steps > 0 and _same_state(_optimizer_state(opt), _optimizer_state(args[2])):
+                hint = NEW_OPTIMIZER
         masks = [m.numpy() for m in args[1]]
-        if len(weights) == len(masks) and all(w.shape == m.shape for w, m in zip(weights, masks)):
+        weights = [got.get(f"linears.{i}.weight") for i in range(len(masks))]
+        if all(w is not None and w.shape == m.shape for w, m in zip(weights, masks)):
             alive = sum(int((w[~m] != 0).sum()) for w, m in zip(weights, masks))
             if alive:
                 biggest = max(float(np.abs(w[~m]).max(initial=0.0)) for w, m in zip(weights, masks))
                 c.fail(f"{text}: {alive} of {sum(int((~m).sum()) for m in masks)} pruned weights are not zero after "
                        f"training (largest {biggest:.3g}); they must be exactly 0", hint=hint)
-        bad = next(i for i, (a, b) in enumerate(zip(got, right)) if a.shape != b.shape or not np.allclose(a, b, rtol=1e-5, atol=1e-6))
+        bad = next(k for k in names if got[k].shape != right[k].shape
+                   or not np.allclose(got[k], right[k], rtol=1e-5, atol=1e-6))
         detail = (diff_summary(got[bad], right[bad]) if got[bad].shape == right[bad].shape
                   else f"shape {got[bad].shape}, expected {right[bad].shape}")
-        c.fail(f"{text}: the pruned weights are zero, but parameter {names[bad] if bad < len(names) else bad} differs "
-               f"from a reference run: {detail}", hint=hint)
+        c.fail(f"{text}: the pruned weights are zero, but parameter {bad} differs from a reference run: {detail}",
+               hint=hint)
     c.done()
 
 
@@ -321,6 +391,8 @@ OF_ALL = "pruned rate × all weights; rate is of the survivors"
 IMP_SIGNED = "pruned by signed value: rank |w|, not w"
 IMP_PER_LAYER = "pruned per layer; IMP here is global"
 RANDOM_INIT = "new random values: rewind to the given initial ones"
+TRAINED_SIGNS = "rewound |initial| with the trained signs: use initial"
+IMP_FLOOR = "int() rounds down: prune round(rate * survivors)"
 
 
 def _imp_reference(trained, initial, masks, rate, variant="right"):
@@ -336,6 +408,8 @@ def _imp_reference(trained, initial, masks, rate, variant="right"):
         new = _global_mask(trained, masks, k, signed=True)
     elif variant == "by_initial":
         new = _global_mask(initial, masks, k)
+    elif variant == "floor":
+        new = _global_mask(trained, masks, old + int(rate * survivors))
     elif variant == "recount":  # the k smallest of all |trained|, pruned zeros included
         scores = np.abs(_flat(trained))
         new = _split(_prune(scores, round(rate * survivors)) & m, trained)
@@ -349,6 +423,8 @@ def _imp_reference(trained, initial, masks, rate, variant="right"):
         rewound = _flat(initial)
     elif variant == "old_mask":
         rewound = _flat(initial) * m
+    elif variant == "trained_signs":
+        rewound = np.sign(_flat(trained)) * np.abs(_flat(initial)) * new_flat
     elif variant == "reset_mask":
         return np.ones_like(new_flat), _flat(initial)
     elif variant == "reset_mask_trained":
@@ -358,7 +434,8 @@ def _imp_reference(trained, initial, masks, rate, variant="right"):
 
 IMP_MISTAKES = {"no_rewind": NO_REWIND, "reset_mask": RESET_MASK, "reset_mask_trained": RESET_MASK,
                 "unmasked": UNMASKED, "old_mask": OLD_MASK, "by_initial": BY_INITIAL, "recount": IMP_RECOUNT,
-                "of_all": OF_ALL, "signed": IMP_SIGNED, "per_layer": IMP_PER_LAYER}
+                "of_all": OF_ALL, "signed": IMP_SIGNED, "per_layer": IMP_PER_LAYER, "trained_signs": TRAINED_SIGNS,
+                "floor": IMP_FLOOR}
 
 
 @checker
@@ -406,7 +483,9 @@ def check_imp_round(imp_round: Any) -> None:
                       else f"returned new masks {fmt(got_m)}, expected {fmt(right_m)} (flattened)")
             c.fail(f"{text} {detail}{count}", hint=hint)
         if not hint and np.allclose(got_w[right_m == 0], 0) and not np.allclose(got_w, right_w):
-            hint = RANDOM_INIT if not np.isin(np.round(got_w, 12), np.round(_flat(init), 12)).all() else ""
+            # values that are not ± an initial value: drawn anew (a sign flip or a mix-up of positions is another mistake)
+            given = np.round(np.abs(_flat(init)), 12)
+            hint = RANDOM_INIT if not np.isin(np.round(np.abs(got_w[right_m != 0]), 12), given).any() else ""
         detail = (diff_summary(got_w, right_w) if got_w.size > 12
                   else f"returned rewound weights {fmt(got_w)}, expected {fmt(right_w)} (flattened)")
         c.fail(f"{text}: the new masks are right, but {detail}", hint=hint)

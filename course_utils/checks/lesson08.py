@@ -383,7 +383,7 @@ def _weight_mistakes(p: int, freqs: Any, phi: Any, psi: Any, which: str) -> dict
         return {"U needs the phase φ: cos(2π·f·a/p + φ)": np.cos(theta),
                 "U and V swapped their phases? U uses φ, V uses ψ": np.cos(theta + ps),
                 "cosines, not sines: U = cos(2π·f·a/p + φ)": np.sin(theta + ph),
-                "the angle is 2π·f·a/p: did you forget to divide by p?": np.cos(2 * np.pi * f * a + ph),
+                "the angle 2π·f·a/p: /p missing, or an integer division?": np.cos(2 * np.pi * f * a + ph),
                 "the angle is 2π·f·a/p: did you forget the 2π?": np.cos(f * a / p + ph),
                 "residues run 0..p-1 (torch.arange(p)), not 1..p": np.cos(shifted + ph),
                 "U's phase is φ alone; φ + ψ belongs to W_out": np.cos(theta + ph + ps),
@@ -450,6 +450,9 @@ def _judge_weights(c: Checker, text: str, name: str, got: np.ndarray, expected: 
            f"{diff_summary(got, expected, 3)}", hint)
 
 
+LISTS = "freqs, phi, psi may be lists: convert them (torch.as_tensor)"
+
+
 @checker
 def check_analytic_weights(analytic_weights: Any) -> None:
     """Check `analytic_weights(p, freqs, phi, psi)`: U, V and W_out of the hand-built network that adds mod p."""
@@ -459,8 +462,16 @@ def check_analytic_weights(analytic_weights: Any) -> None:
         (11, [4, 4], [2.0, -1.0], [0.7, 1.5]),
         (13, [6, 1, 5, 2], [0.1, 0.2, 0.3, 0.4], [3.0, -2.0, 1.0, 0.0]),
     ]
-    for p, freqs, phi, psi in cases:
-        value, text = c.call(p, np.array(freqs), np.array(phi), np.array(psi))
+    for i, (p, freqs, phi, psi) in enumerate(cases):
+        if i == 0:  # the sheet allows lists, NumPy arrays or tensors: the first case passes plain lists
+            try:
+                value, text = c.call(p, list(freqs), list(phi), list(psi))
+            except CheckFailed as exc:
+                if not exc.hint and "TypeError" in exc.message:
+                    raise CheckFailed(exc.message, hint=LISTS) from None
+                raise
+        else:
+            value, text = c.call(p, np.array(freqs), np.array(phi), np.array(psi))
         got = _weights_of(c, value, text, p, len(freqs))
         expected = _reference_weights(p, freqs, phi, psi)
         for name, mine, right in zip(["U", "V", "W_out"], got, expected):
