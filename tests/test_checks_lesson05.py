@@ -294,8 +294,68 @@ def forgot_the_mean(model, x, k):
         return torch.stack([F.softmax(model(x), dim=-1) for _ in range(k)])
 
 
+def leaves_training_mode(model, x, k):  # step 4 forgotten: the average is right, the model keeps dropout on
+    model.train()
+    with torch.no_grad():
+        tables = torch.stack([F.softmax(model(x), dim=-1) for _ in range(k)])
+    return tables.mean(0)
+
+
+def exp_of_mean_log_probs(model, x, k):  # a geometric mean, not renormalized
+    model.train()
+    with torch.no_grad():
+        mean_log = torch.stack([F.log_softmax(model(x), dim=-1) for _ in range(k)]).mean(0)
+    model.eval()
+    return mean_log.exp()
+
+
+def mean_over_classes_stacked_last(model, x, k):  # stacked on the last axis, then averaged over the wrong one
+    model.train()
+    with torch.no_grad():
+        tables = torch.stack([F.softmax(model(x), dim=-1) for _ in range(k)], dim=-1)  # (n, classes, k)
+    model.eval()
+    return tables.mean(1)
+
+
+def k_minus_one_passes_stacked(model, x, k):  # torch.stack of an empty list raises for k = 1
+    model.train()
+    with torch.no_grad():
+        tables = torch.stack([F.softmax(model(x), dim=-1) for _ in range(1, k)])
+    model.eval()
+    return tables.mean(0)
+
+
+def k_minus_one_passes_summed(model, x, k):  # a running sum over k - 1 passes, divided by k
+    model.train()
+    total = torch.zeros(len(x), 3, dtype=x.dtype)
+    with torch.no_grad():
+        for _ in range(1, k):
+            total += F.softmax(model(x), dim=-1)
+    model.eval()
+    return total / k
+
+
+def restores_the_mode_it_was_given(model, x, k):  # right: puts the model back as it came
+    was_training = model.training
+    model.train()
+    with torch.no_grad():
+        probs = torch.stack([F.softmax(model(x), dim=-1) for _ in range(k)]).mean(0)
+    model.train(was_training)
+    return probs
+
+
+def test_restoring_the_given_mode_passes(capsys):
+    check_mc_predict(restores_the_mode_it_was_given)
+    assert capsys.readouterr().out.startswith("✓ mc_predict:")
+
+
 @pytest.mark.parametrize("fn, fragment", [
     (forgot_train_mode, "forgot model.train()?"),
+    (leaves_training_mode, "left in training mode?"),
+    (exp_of_mean_log_probs, "exp of the mean log-probs?"),
+    (mean_over_classes_stacked_last, "averaged over the classes, not over the k passes"),
+    (k_minus_one_passes_stacked, "k - 1 passes?"),
+    (k_minus_one_passes_summed, "k - 1 passes?"),
     (averages_logits, "averaged logits or log-probs?"),
     (averages_log_probs, "averaged logits or log-probs?"),
     (sums, "summed the k predictions"),

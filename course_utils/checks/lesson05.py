@@ -172,6 +172,9 @@ ONE_PASS = "only one thinned network: is k used?"
 SAME_EVERY_PASS = "the same thinned network every pass: seeded inside the loop?"
 RANGE_OFF = "k - 1 passes? range(1, k) averages nothing for k = 1"
 WRONG_DIM = "softmax over the wrong axis? use dim=-1, over the classes"
+EXP_MEAN_LOG = "exp of the mean log-probs? average the probabilities"
+OVER_CLASSES = "averaged over the classes, not over the k passes"
+LEFT_TRAINING = "left in training mode? call model.eval() before returning"
 
 
 def _mc_setup() -> tuple[Any, Any, tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray]:
@@ -207,25 +210,40 @@ def _one_thinned_network(got: np.ndarray, thinned: np.ndarray) -> bool:
 
 def _mc_result(c: Checker, model: Any, x: Any, k: int) -> tuple[np.ndarray, str]:
     n, classes = x.shape[0], 3
-    value, _ = c.call(model, x, k)
+    try:
+        value, _ = c.call(model, x, k)
+    except CheckFailed as failure:
+        if k != 1 or " raised " not in failure.message:
+            raise
+        try:
+            c.call(model, x, 2)  # k = 2 works where k = 1 raised: the loop ran k - 1 times, none for k = 1
+        except CheckFailed:
+            raise failure from None
+        raise CheckFailed(failure.message, hint=failure.hint or RANGE_OFF) from None
     text = f"mc_predict(model, x, k={k}) [x: {n} examples, {classes} classes]"
     hints = {
         (k, classes): "averaged over the examples, not over the k passes",
-        (k, n): "averaged over the classes, not over the k passes",
+        (k, n): OVER_CLASSES,
         (n,): "one number per example; return a distribution per example",
         (k, n, classes): "returned all k predictions; average them over the passes",
         (classes,): "averaged over the examples too; average only over the passes",
     }
+    if k != classes:  # tables stacked on the last axis, (n, classes, k), then averaged over axis 1
+        hints[(n, k)] = OVER_CLASSES
     array = c.to_array(value, text)
     if array.shape != (n, classes):
         raise CheckFailed(f"{text} returned shape {array.shape}, expected ({n}, {classes})", hint=hints.get(array.shape, ""))
     if np.isnan(array).any():
         raise CheckFailed(f"{text} returned NaN in {fmt(array)}", hint=RANGE_OFF if k == 1 else "")
+    if k == 1 and not array.any():  # all zeros: a sum over no passes? With k = 2 it would hold one pass, / 2
+        twice = c.to_array(c.call(model, x, 2)[0], text)
+        if twice.shape == (n, classes) and np.allclose(twice.sum(axis=1), 0.5, atol=1e-6):
+            c.fail(f"{text} returned all zeros, and with k = 2 rows summing to 0.5", hint=RANGE_OFF)
     return array, text
 
 
 def _judge_distribution(c: Checker, got: np.ndarray, text: str, k: int, thinned_logits: np.ndarray,
-                        logits: np.ndarray) -> None:
+                        logits: np.ndarray, deterministic: np.ndarray) -> None:
     """Fail with the likely mistake if the rows of `got` are not probability distributions."""
     sums = got.sum(axis=1)
     if np.allclose(sums, 1.0, atol=1e-6) and (got >= -1e-12).all():
@@ -233,6 +251,14 @@ def _judge_distribution(c: Checker, got: np.ndarray, text: str, k: int, thinned_
         return
     if k > 1 and np.allclose(sums, k, rtol=1e-6):
         c.fail(f"{text}: each row sums to {fmt(sums[0])}, expected 1", hint=SUMMED)
+    if k > 1 and np.allclose(sums, (k - 1) / k, rtol=1e-6):
+        c.fail(f"{text}: each row sums to {fmt(sums[0])} = (k - 1) / k, expected 1", hint=RANGE_OFF)
+    if (k > 1 and (got > 0).all() and (sums < 1 - 1e-6).all()
+            and np.allclose(got / sums[:, None], deterministic, atol=0.03)):
+        # a geometric mean of distributions sums to less than 1 (AM-GM); renormalized, it is the softmax of the
+        # mean logits, which for this one-hidden-layer network is the deterministic network's prediction
+        c.fail(f"{text}: the rows sum to {fmt(sums)}, less than 1, as a geometric mean of distributions does",
+               hint=EXP_MEAN_LOG)
     if (got <= 1e-12).all() and np.allclose(np.exp(got).sum(axis=1), 1.0, atol=1e-3):
         c.fail(f"{text} returned negative numbers such as {got[0, 0]:.4g}; the rows of exp(result) sum to 1",
                hint=LOG_PROBS)
@@ -252,12 +278,14 @@ def check_mc_predict(mc_predict: Any) -> None:
     model, x, (thinned, thinned_logits), deterministic, exact = _mc_setup()
     with torch.no_grad():
         logits = model.eval()(x).numpy()
+    left_training = []
     with _seeded_single_thread(5):
         # k = 1: one thinned network per example
         ones = []
         for _ in range(2):
             got, text = _mc_result(c, model, x, 1)
-            _judge_distribution(c, got, text, 1, thinned_logits, logits)
+            left_training.append(bool(c.last_args[0].training))  # the copy of the model the learner received
+            _judge_distribution(c, got, text, 1, thinned_logits, logits, deterministic)
             ones.append(got)
         if all(np.allclose(g, deterministic, rtol=1e-6, atol=1e-9) for g in ones):
             c.fail(f"{text} returned the deterministic (eval-mode) prediction twice", hint=FORGOT_TRAIN)
@@ -270,7 +298,8 @@ def check_mc_predict(mc_predict: Any) -> None:
         results = []
         for _ in range(2):
             got, text = _mc_result(c, model, x, k)
-            _judge_distribution(c, got, text, k, thinned_logits, logits)
+            left_training.append(bool(c.last_args[0].training))
+            _judge_distribution(c, got, text, k, thinned_logits, logits, deterministic)
             results.append(got)
         got = results[0]
         same = np.array_equal(results[0], results[1])
@@ -288,6 +317,9 @@ def check_mc_predict(mc_predict: Any) -> None:
             c.fail(f"{text} differs from the exact average over all 256 thinned networks; {_gap_text(got, exact)}")
         c.require(not same, f"{text}, called twice, returned exactly the same average: are the masks random?",
                   hint=SAME_EVERY_PASS)
+    # last, so that a wrong average is named first: the model came in eval mode and must leave in it
+    c.require(not any(left_training), f"{text} returned the right average but left the model with dropout on "
+              "(model.training is True after the call); step 4 puts it back in eval mode", hint=LEFT_TRAINING)
     c.done()
 
 
