@@ -61,6 +61,7 @@ PLANTED_BUGS = [
     ("05_dropout", "if not training or p == 0:", "if p == 0:", "forgot eval mode?"),
     ("05_dropout", "tables.mean(0)", "tables.sum(0)", "summed the k predictions"),
     ("05_dropout", "model.train()  # dropout on", "model.eval()  # dropout on", "forgot model.train()?"),
+    ("05_dropout", "    model.eval()\n    return tables.mean(0)", "    return tables.mean(0)", "left in training mode?"),
     ("05_dropout", "return (test_loss - train_loss) / math.log(2)", "return test_loss - train_loss", "nats, not bits?"),
     ("06_l1_vs_l2", "return np.sign(w) * np.maximum(np.abs(w) - t, 0.0)", "return w - t * np.sign(w)", "shrank across zero"),
     ("06_l1_vs_l2", "return soft_threshold(w - lr * grad, lr * lam)", "return soft_threshold(w - lr * grad, lam)",
