@@ -732,3 +732,19 @@ def test_where_without_out_fails_every_run(attempt):
 def test_where_with_out_passes_and_plain_nan_keeps_its_hint():
     check_entropy(entropy_log2_where_with_out)
     fails_with(check_entropy, lambda p: -np.sum(np.asarray(p) * np.log2(p), axis=-1), "0·log 0 gave NaN")
+
+
+def kl_cross_plus_entropy(p, q):
+    return cross_entropy(p, q) + entropy(p)
+
+
+def kl_ratio(p, q):
+    return cross_entropy(p, q) / entropy(p)
+
+
+@pytest.mark.parametrize("fn, fragment", [
+    (kl_cross_plus_entropy, "KL subtracts: H(p, q) - H(p)"),
+    (kl_ratio, "a ratio? KL is the difference"),
+])
+def test_blind_kl_mistakes_are_named(fn, fragment):
+    fails_with(check_kl_divergence, fn, fragment)

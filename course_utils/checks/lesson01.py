@@ -182,6 +182,10 @@ def _pair_mistakes(p: Any, q: Any, kl: bool) -> dict[str, Any]:
         mistakes["that is the cross-entropy H(p, q); KL = H(p, q) - H(p)"] = info.cross_entropy(p, q)
         mistakes["H(p) - H(q) is not KL: use Σ p log2(p/q)"] = h_p - h_q
         mistakes["H(q) - H(p) is not KL: use Σ p log2(p/q)"] = h_q - h_p
+        cross = np.asarray(info.cross_entropy(p, q))
+        mistakes["H(p, q) + H(p)? KL subtracts: H(p, q) - H(p)"] = cross + h_p
+        with np.errstate(all="ignore"):
+            mistakes["a ratio? KL is the difference H(p, q) - H(p)"] = cross / h_p
     else:
         mistakes["that is KL(p‖q); cross-entropy is H(p) + KL(p‖q)"] = info.kl_divergence(p, q)
         mistakes["that is H(p): cross-entropy uses log2 q, not log2 p"] = h_p
