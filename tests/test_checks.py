@@ -748,3 +748,20 @@ def kl_ratio(p, q):
 ])
 def test_blind_kl_mistakes_are_named(fn, fragment):
     fails_with(check_kl_divergence, fn, fragment)
+
+
+def huffman_arrays_in_heap(p):
+    heap = [(float(x), np.array([i])) for i, x in enumerate(p)]
+    heapq.heapify(heap)
+    lengths = [0] * len(p)
+    while len(heap) > 1:
+        a, first = heapq.heappop(heap)
+        b, second = heapq.heappop(heap)
+        for s in np.concatenate([first, second]):
+            lengths[s] += 1
+        heapq.heappush(heap, (a + b, np.concatenate([first, second])))
+    return lengths
+
+
+def test_huffman_ties_between_arrays_are_named():
+    fails_with(check_huffman_lengths, huffman_arrays_in_heap, "a tie compared arrays?")
