@@ -555,3 +555,8 @@ def best_smoothing_early_stop(train_text, valid_text, n, ks, alphabet):
 ])
 def test_blind_best_smoothing_mistakes_are_named(fn, fragment):
     named(check_best_smoothing, fn, fragment)
+
+
+def test_n_1_with_a_context_among_single_characters_is_named():
+    # the sheet's solution with context[-(n - 1):]: for n = 1 the whole context, looked up among unigrams: uniform
+    named(check_ngram_probs, lambda t, c, n, k, a: _ngram(t, c, n, k, a, ctx=lambda c, n: c[-(n - 1):]), "context[-0:]")

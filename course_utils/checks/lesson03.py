@@ -319,6 +319,8 @@ def _judge_probs(c: Checker, text: str, got: np.ndarray, train_text: str, contex
         c.fail(f"{text} returned {fmt(got)}, which sums to {total:.4g}, not 1: a distribution over the alphabet adds up "
                f"to 1 (expected {fmt(expected)})")
     mistakes: dict[str, Any] = {}
+    if n == 1 and context and k > 0:  # a context looked up among single characters: never found, so uniform
+        mistakes["n = 1 has no context: use '' (context[-0:] is all of it)"] = np.full(V, 1 / V)
     if k > 0 and followed > 0:
         mistakes["ignored k? That is the unsmoothed count(c x) / count(c)"] = joint / followed
     mistakes.update(_context_mistakes(train_text, context, n, k, alphabet))
