@@ -31,7 +31,7 @@ def _libc() -> Any:
     try:
         libc = ctypes.CDLL(None)
         return libc if hasattr(libc, "mallopt") else None
-    except OSError:
+    except Exception:  # noqa: BLE001 -- no C library to ask (Windows raises TypeError): fill what we can
         return None
 
 
@@ -41,25 +41,32 @@ _LIBC = _libc()
 @contextlib.contextmanager
 def filled_memory(byte: int | None, *like: Any) -> Iterator[None]:
     """While inside, memory that malloc hands out (so np.empty, and a ufunc's own output) for arrays the size of
-    those in `like` starts as `byte` repeated (0xff: every float64 is NaN; 0x00: every one is 0), where glibc allows
-    it; elsewhere nothing changes. A learner's code that reads memory it never wrote (np.log2(p, where=p > 0) without
+    those in `like` starts as `byte` repeated (0xff: every float64 is NaN; 0x00: every one is 0): blocks freed just before
+    (numpy's and the C library's small caches hand them out again) and, with glibc, fresh ones too. A learner's code that reads memory it never wrote (np.log2(p, where=p > 0) without
     out=) then gives the same answer every run instead of whatever the last freed array held."""
-    if byte is None or _LIBC is None:
+    if byte is None:
         yield
         return
-    sizes = {max(1, np.asarray(a).size) for a in like if isinstance(a, (np.ndarray, list, tuple))}
+    sizes = set()
+    for a in like:
+        try:
+            sizes.add(max(1, np.asarray(a, dtype=np.float64).size))
+        except (TypeError, ValueError):
+            pass
     # Freed blocks are handed out again as they were left (numpy's cache and glibc's small bins do not refill
     # them), so first free many blocks of these sizes that hold `byte`: the call gets them back. Only the first
     # 16 bytes of a block are the allocator's own (its list pointers), so entries from index 2 on are `byte`.
     blocks = [np.empty(size) for size in sizes for _ in range(64)]
-    for block in blocks:
-        block.view(np.uint8)[:] = byte
-    del blocks, block
-    _LIBC.mallopt(_M_PERTURB, 0x100 | (byte ^ 0xFF))  # fresh blocks too (glibc fills with value ^ 0xff)
+    for i in range(len(blocks)):
+        blocks[i].view(np.uint8)[:] = byte
+    del blocks
+    if _LIBC is not None:
+        _LIBC.mallopt(_M_PERTURB, 0x100 | (byte ^ 0xFF))  # fresh blocks too (glibc fills with value ^ 0xff)
     try:
         yield
     finally:
-        _LIBC.mallopt(_M_PERTURB, 0)
+        if _LIBC is not None:
+            _LIBC.mallopt(_M_PERTURB, 0)
 
 
 def call(c: Checker, *args: Any, on_error: Iterable[tuple[str, str]] = (), fill: int | None = None) -> tuple[Any, str]:
