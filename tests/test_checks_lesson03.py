@@ -535,7 +535,8 @@ def test_blind_heldout_mistakes_are_named(fn, fragment):
 
 
 def test_perplexity_divided_by_n_minus_1_is_named():
-    named(check_perplexity, lambda lp, base: base ** (-np.sum(lp, axis=-1) / (np.shape(lp)[-1] - 1)), "divided by N - 1")
+    named(check_perplexity, lambda lp, base: base ** (-np.sum(lp, axis=-1) / (np.shape(lp)[-1] - 1)),
+          "divided by N - 1")
 
 
 def best_smoothing_early_stop(train_text, valid_text, n, ks, alphabet):

@@ -16,7 +16,8 @@ import numpy as np
 
 from course_utils.checks.core import CheckFailed, Checker, diff_summary, fmt
 
-__all__ = ["fail", "call", "filled_memory", "as_array", "judge", "differences", "returned_dtype", "log_base_mistakes", "matches_value"]
+__all__ = ["fail", "call", "filled_memory", "as_array", "judge", "differences", "returned_dtype", "log_base_mistakes",
+           "matches_value"]
 
 
 def fail(message: str, hint: str = "") -> None:
@@ -40,10 +41,11 @@ _LIBC = _libc()
 
 @contextlib.contextmanager
 def filled_memory(byte: int | None, *like: Any) -> Iterator[None]:
-    """While inside, memory that malloc hands out (so np.empty, and a ufunc's own output) for arrays the size of
-    those in `like` starts as `byte` repeated (0xff: every float64 is NaN; 0x00: every one is 0): blocks freed just before
-    (numpy's and the C library's small caches hand them out again) and, with glibc, fresh ones too. A learner's code that reads memory it never wrote (np.log2(p, where=p > 0) without
-    out=) then gives the same answer every run instead of whatever the last freed array held."""
+    """While inside, memory handed out for arrays the size of those in `like` (np.empty, a ufunc's own output)
+    starts as `byte` repeated (0xff: every float64 is NaN; 0x00: every one is 0): blocks freed just before (numpy's
+    and the C library's small caches hand them out again) and, with glibc, fresh ones too. A learner's code that
+    reads memory it never wrote (np.log2(p, where=p > 0) without out=) then gives the same answer every run
+    instead of whatever the last freed array held."""
     if byte is None:
         yield
         return

@@ -95,7 +95,8 @@ def _log_softmax_mistakes(z: np.ndarray) -> list[tuple[str, np.ndarray]]:
 
 def _log_softmax_value(c: Checker, z: np.ndarray, nan_hint: str,
                        shape_hints: dict[tuple[int, ...], str] | None = None) -> tuple[Any, np.ndarray, str]:
-    value, text = call(c, z, on_error=[("operands could not be broadcast", KEEPDIMS), ("axis 1 is out of bounds", AXIS_ONE)])
+    value, text = call(c, z, on_error=[("operands could not be broadcast", KEEPDIMS),
+                                       ("axis 1 is out of bounds", AXIS_ONE)])
     return value, as_array(c, value, text, z.shape, shape_hints=shape_hints, nan_hint=nan_hint), text
 
 
