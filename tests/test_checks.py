@@ -704,3 +704,64 @@ def test_fmt_is_short():
     assert fmt(np.zeros((30, 40))) == "<array of shape (30, 40)>"
     assert fmt(list(range(20))).endswith(", ...]")
     assert len(fmt("x" * 100)) < 45
+
+
+# -- a blind tester's wrong answers (sheets 01-03 fix pass) ------------------------------------------------
+
+def entropy_log2_where_without_out(p):
+    p = np.asarray(p, dtype=float)
+    return -np.sum(p * np.log2(p, where=p > 0), axis=-1)  # no out=: where p = 0 the output is uninitialised
+
+
+def cross_entropy_log2_where_without_out(p, q):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    return -np.sum(p * np.log2(q, where=p > 0), axis=-1)
+
+
+def entropy_log2_where_with_out(p):
+    p = np.asarray(p, dtype=float)
+    return -np.sum(p * np.log2(p, where=p > 0, out=np.zeros_like(p)), axis=-1)
+
+
+@pytest.mark.parametrize("attempt", range(5))  # it read whatever memory held: it must fail every time, not by luck
+def test_where_without_out_fails_every_run(attempt):
+    fails_with(check_entropy, entropy_log2_where_without_out, "without out= leaves garbage")
+    fails_with(check_cross_entropy, cross_entropy_log2_where_without_out, "without out= leaves garbage")
+
+
+def test_where_with_out_passes_and_plain_nan_keeps_its_hint():
+    check_entropy(entropy_log2_where_with_out)
+    fails_with(check_entropy, lambda p: -np.sum(np.asarray(p) * np.log2(p), axis=-1), "0·log 0 gave NaN")
+
+
+def kl_cross_plus_entropy(p, q):
+    return cross_entropy(p, q) + entropy(p)
+
+
+def kl_ratio(p, q):
+    return cross_entropy(p, q) / entropy(p)
+
+
+@pytest.mark.parametrize("fn, fragment", [
+    (kl_cross_plus_entropy, "KL subtracts: H(p, q) - H(p)"),
+    (kl_ratio, "a ratio? KL is the difference"),
+])
+def test_blind_kl_mistakes_are_named(fn, fragment):
+    fails_with(check_kl_divergence, fn, fragment)
+
+
+def huffman_arrays_in_heap(p):
+    heap = [(float(x), np.array([i])) for i, x in enumerate(p)]
+    heapq.heapify(heap)
+    lengths = [0] * len(p)
+    while len(heap) > 1:
+        a, first = heapq.heappop(heap)
+        b, second = heapq.heappop(heap)
+        for s in np.concatenate([first, second]):
+            lengths[s] += 1
+        heapq.heappush(heap, (a + b, np.concatenate([first, second])))
+    return lengths
+
+
+def test_huffman_ties_between_arrays_are_named():
+    fails_with(check_huffman_lengths, huffman_arrays_in_heap, "a tie compared arrays?")

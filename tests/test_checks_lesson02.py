@@ -441,3 +441,70 @@ def test_a_big_batch_shows_where_it_differs():
         return out
 
     fails_with(check_log_softmax, off_in_one_entry, "1 of 24 entries differ, by up to 0.001; the largest at [2, 5]")
+
+
+# -- a blind tester's wrong answers (sheets 01-03 fix pass) ------------------------------------------------
+
+def _softmax_rows(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def grad_over_n_twice(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    return (_softmax_rows(z) - np.eye(z.shape[1])[np.asarray(targets)]) / z.shape[0] ** 2
+
+
+def grad_batch_normalised(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return (e / e.sum() - np.eye(z.shape[1])[np.asarray(targets)]) / z.shape[0]
+
+
+def grad_no_softmax(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    return (z - np.eye(z.shape[1])[np.asarray(targets)]) / z.shape[0]
+
+
+def loss_eye_n_on_the_left(logits, targets):
+    z = np.asarray(logits, dtype=float)
+    onehot = np.eye(z.shape[0])[np.asarray(targets)]
+    s = z - z.max(axis=-1, keepdims=True)
+    return -(onehot * (s - np.log(np.exp(s).sum(axis=-1, keepdims=True)))).sum(axis=1).mean()
+
+
+def log_softmax_log2_normaliser(z):
+    z = np.asarray(z, dtype=float)
+    s = z - z.max(axis=-1, keepdims=True)
+    return s - np.log2(np.exp(s).sum(axis=-1, keepdims=True))
+
+
+def log_softmax_axis_1(z):
+    z = np.asarray(z, dtype=float)
+    s = z - z.max(axis=1, keepdims=True)
+    return s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+
+
+def log_softmax_shift_by_min(z):
+    z = np.asarray(z, dtype=float)
+    s = z - z.min(axis=-1, keepdims=True)
+    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
+
+
+@pytest.mark.parametrize("check, fn, fragment", [
+    (check_cross_entropy_grad, grad_over_n_twice, "divided by N twice"),
+    (check_cross_entropy_grad, grad_batch_normalised, "summed exp over the whole batch"),
+    (check_cross_entropy_grad, grad_no_softmax, "forgot the softmax"),
+    (check_cross_entropy_loss, loss_eye_n_on_the_left, "np.eye(N) has N columns"),
+    (check_log_softmax, log_softmax_log2_normaliser, "np.log2 of the sum"),
+    (check_log_softmax, log_softmax_axis_1, "axis=1 fails on one vector"),
+    (check_log_softmax, log_softmax_shift_by_min, "the shift must be the row max"),
+])
+def test_blind_mistakes_are_named(check, fn, fragment):
+    message = fails_with(check, fn, fragment)
+    hint = message.partition(" — ")[0]
+    assert fragment in hint and len(hint) <= 60, message
+
+
+def test_over_n_twice_is_not_called_divided_by_k():
+    assert "divided by K" not in fails_with(check_cross_entropy_grad, grad_over_n_twice)

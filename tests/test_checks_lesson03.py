@@ -464,3 +464,100 @@ def raise_system_exit(*args, **kwargs):
 ])
 def test_checkers_survive_anything(check, fn, fragment):
     fails_with(check, fn, fragment)
+
+
+# -- a blind tester's wrong answers (sheets 01-03 fix pass) ------------------------------------------------
+
+def _ngram(train_text, context, n, k, alphabet, ctx=None, gram_n=None, chars=None, plus_k=True):
+    """ngram_probs with one thing changed: the context kept, the n-gram length counted, the character order."""
+    c = ctx(context, n) if ctx else context[len(context) - (n - 1):]
+    m = gram_n(n) if gram_n else n
+    grams = Counter(train_text[i:i + m] for i in range(len(train_text) - m + 1))
+    joint = np.array([grams[c + x] for x in (chars or alphabet)], dtype=float)
+    with np.errstate(all="ignore"):
+        return (joint + (k if plus_k else 0)) / (joint.sum() + k * len(alphabet))
+
+
+def ngram_sorted_order(train_text, context, n, k, alphabet):
+    return _ngram(train_text, context, n, k, alphabet, chars=sorted(set(train_text) | set(alphabet)))
+
+
+def ngram_last_n_of_context(train_text, context, n, k, alphabet):
+    return _ngram(train_text, context, n, k, alphabet, ctx=lambda c, n: c[max(0, len(c) - n):])
+
+
+def ngram_bigrams_whatever_n(train_text, context, n, k, alphabet):
+    return _ngram(train_text, context, n, k, alphabet, ctx=lambda c, n: c[-1:], gram_n=lambda n: 2)
+
+
+def ngram_no_k_on_top(train_text, context, n, k, alphabet):
+    return _ngram(train_text, context, n, k, alphabet, plus_k=False)
+
+
+@pytest.mark.parametrize("fn, fragment", [
+    (ngram_sorted_order, "sorted the characters? Keep the order of alphabet"),
+    (ngram_last_n_of_context, "conditioned on n = 2 characters; use the last n - 1"),  # a NaN (0/0) at k = 0
+    (ngram_bigrams_whatever_n, "for n = 1 the context is ''"),
+    (ngram_no_k_on_top, "forgot + k in the numerator"),
+])
+def test_blind_ngram_mistakes_are_named(fn, fragment):
+    named(check_ngram_probs, fn, fragment)
+
+
+def test_ngram_bigrams_for_n_1_is_not_called_the_whole_string():
+    message = fails_with(check_ngram_probs, ngram_bigrams_whatever_n)
+    assert "context[-0:]" not in message and "0/0" not in message, message
+
+
+def heldout_sorted_index(train_text, test_text, n, k, alphabet):
+    order = sorted(alphabet)
+    return perplexity([math.log2(ngram_probs(train_text, test_text[:i], n, k, alphabet)[order.index(test_text[i])])
+                       for i in range(n - 1, len(test_text))], 2)
+
+
+def heldout_context_from_train(train_text, test_text, n, k, alphabet):
+    return perplexity([math.log2(ngram_probs(train_text, train_text[:i], n, k, alphabet)[alphabet.index(test_text[i])])
+                       for i in range(n - 1, len(test_text))], 2)
+
+
+def heldout_probs_not_logs(train_text, test_text, n, k, alphabet):
+    return perplexity([ngram_probs(train_text, test_text[:i], n, k, alphabet)[alphabet.index(test_text[i])]
+                       for i in range(n - 1, len(test_text))], 2)
+
+
+@pytest.mark.parametrize("fn, fragment", [
+    (heldout_sorted_index, "indexed by sorted(alphabet)"),
+    (heldout_context_from_train, "context from train_text"),
+    (heldout_probs_not_logs, "not log2 q"),
+])
+def test_blind_heldout_mistakes_are_named(fn, fragment):
+    named(check_heldout_perplexity, fn, fragment)
+
+
+def test_perplexity_divided_by_n_minus_1_is_named():
+    named(check_perplexity, lambda lp, base: base ** (-np.sum(lp, axis=-1) / (np.shape(lp)[-1] - 1)),
+          "divided by N - 1")
+
+
+def best_smoothing_early_stop(train_text, valid_text, n, ks, alphabet):
+    previous, previous_k = math.inf, None
+    for k in ks:
+        score = heldout_perplexity(train_text, valid_text, n, k, alphabet)
+        if score > previous:
+            return previous_k
+        previous, previous_k = score, k
+    return previous_k
+
+
+@pytest.mark.parametrize("fn, fragment", [
+    (best_smoothing_early_stop, "stopped at the first rise"),
+    (lambda tr, va, n, ks, a: min(ks), "or min(ks)?"),  # the same answers as scoring train_text: named together
+    (lambda tr, va, n, ks, a: best_smoothing(tr, tr, n, ks, a), "best k on the training text"),
+])
+def test_blind_best_smoothing_mistakes_are_named(fn, fragment):
+    named(check_best_smoothing, fn, fragment)
+
+
+def test_n_1_with_a_context_among_single_characters_is_named():
+    # the sheet's solution with context[-(n - 1):]: for n = 1 the whole context, looked up among unigrams: uniform
+    named(check_ngram_probs, lambda t, c, n, k, a: _ngram(t, c, n, k, a, ctx=lambda c, n: c[-(n - 1):]), "context[-0:]")

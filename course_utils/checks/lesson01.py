@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -25,12 +26,13 @@ from course_utils.checks._judge import (
     log_base_mistakes,
     matches_value,
 )
-from course_utils.checks.core import Checker, checker
+from course_utils.checks.core import CheckFailed, Checker, checker
 
 __all__ = ["check_entropy", "check_cross_entropy", "check_kl_divergence", "check_huffman_lengths"]
 
 RTOL, ATOL = 1e-5, 1e-6  # float32 is precise enough for this sheet
 
+WHERE_NO_OUT = "np.log2(x, where=...) without out= leaves garbage"
 ZERO_NAN = "0·log 0 gave NaN: p = 0 terms add 0; use np.where(p > 0, …)"
 BATCH_AS_ONE = "one number for a batch: p[p > 0] flattens it, or no axis=-1?"
 AXIS_ONE = "axis=1 fails on one distribution (1-D): use axis=-1"
@@ -41,6 +43,7 @@ EPSILON = "a small epsilon in the log? Where p > 0 = q the cost is inf"
 SWAPPED = "p and q swapped? data come from p, the code is built for q"
 MEAN_NOT_SUM = "mean instead of sum? add the terms over outcomes (np.sum)"
 GLOBAL_NORM = "p / p.sum() used the batch's total: add axis=-1, keepdims"
+TIE_ARRAYS = "a tie compared arrays? Put a counter before them in tuples"
 ONE_ERRORS = [  # errors on a single distribution whose text gives the mistake away
     ("axis 1 is out of bounds", AXIS_ONE),
     ("only 0-dimensional arrays can be converted", MATH_LOG),
@@ -66,16 +69,35 @@ def _batch_shape_hints(rows: int, k: int) -> dict[tuple[int, ...], str]:
     }
 
 
+def _garbage_hint(c: Checker, value: Any, args: tuple[Any, ...], on_error: Any, nan_hint: str) -> str:
+    """WHERE_NO_OUT if the NaN in `value` (from a call whose fresh memory was all NaN) goes away when fresh memory
+    is all zeros: the function read memory it never wrote (a ufunc's where= without out=); else `nan_hint`."""
+    def has_nan(x: Any) -> bool:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return bool(np.isnan(c.to_array(x, "")).any()) and not np.iscomplexobj(x)
+
+    try:
+        if not has_nan(value):
+            return nan_hint
+        again, _ = call(c, *args, on_error=on_error, fill=0x00)
+        return WHERE_NO_OUT if not has_nan(again) else nan_hint
+    except Exception:  # noqa: BLE001 -- whatever went wrong, the first call's own message is reported below
+        return nan_hint
+
+
 def _number(c: Checker, *args: Any, nan_hint: str = "") -> tuple[float, str]:
     """Call with one distribution (or pair); insist on one number back."""
-    value, text = call(c, *args, on_error=ONE_ERRORS)
+    value, text = call(c, *args, on_error=ONE_ERRORS, fill=0xFF)
     k = len(args[0])
+    nan_hint = _garbage_hint(c, value, args, ONE_ERRORS, nan_hint)
     return float(as_array(c, value, text, (), shape_hints={(k,): NOT_SUMMED}, nan_hint=nan_hint)), text
 
 
 def _batch(c: Checker, *args: Any, rows: int, k: int, nan_hint: str = "") -> tuple[np.ndarray, str]:
     """Call with a batch (rows × k); insist on one number per row."""
-    value, text = call(c, *args, on_error=[("", BATCH_RAISE)])
+    value, text = call(c, *args, on_error=[("", BATCH_RAISE)], fill=0xFF)
+    nan_hint = _garbage_hint(c, value, args, [("", BATCH_RAISE)], nan_hint)
     return as_array(c, value, text, (rows,), shape_hints=_batch_shape_hints(rows, k), nan_hint=nan_hint), text
 
 
@@ -161,6 +183,10 @@ def _pair_mistakes(p: Any, q: Any, kl: bool) -> dict[str, Any]:
         mistakes["that is the cross-entropy H(p, q); KL = H(p, q) - H(p)"] = info.cross_entropy(p, q)
         mistakes["H(p) - H(q) is not KL: use Σ p log2(p/q)"] = h_p - h_q
         mistakes["H(q) - H(p) is not KL: use Σ p log2(p/q)"] = h_q - h_p
+        cross = np.asarray(info.cross_entropy(p, q))
+        mistakes["H(p, q) + H(p)? KL subtracts: H(p, q) - H(p)"] = cross + h_p
+        with np.errstate(all="ignore"):
+            mistakes["a ratio? KL is the difference H(p, q) - H(p)"] = cross / h_p
     else:
         mistakes["that is KL(p‖q); cross-entropy is H(p) + KL(p‖q)"] = info.kl_divergence(p, q)
         mistakes["that is H(p): cross-entropy uses log2 q, not log2 p"] = h_p
@@ -328,7 +354,9 @@ def check_huffman_lengths(huffman_lengths: Any) -> None:
         np.random.default_rng(7).dirichlet(np.ones(12)),
     ]
     for p in cases:
-        value, text = c.call(p)
+        # with a list in, comparing arrays can only be the learner's heap or sort tuples meeting a tie
+        value, text = call(c, p, on_error=[("truth value of an array with more than one element", TIE_ARRAYS)]
+                           if isinstance(p, list) else [])
         probs = [float(x) for x in p]
         n = len(probs)
         array = _lengths_of(c, value, text, n)

@@ -35,6 +35,9 @@ MISSING_MEAN = "missing mean? the loss averages over the batch (divide by N)"
 DIVIDED_BY_K = "divided by K = logits.shape[1]; N is logits.shape[0]"
 N_FROM_SHAPE1 = "n = logits.shape[1] is K (classes); N is logits.shape[0]"
 FLOAT32 = "float32? this sheet compares in float64: keep dtype=float"
+EYE_N = "np.eye(N) has N columns: the one-hot needs K, np.eye(K)"
+AXIS_ONE = "axis=1 fails on one vector (1-D): use axis=-1"
+WRONG_SHIFT = "exp(z - shift) overflowed: the shift must be the row max"
 MAX_DETAIL = "log-softmax(z) = (z - m) - log Σ exp(z - m), with m the row's max"
 
 
@@ -78,6 +81,9 @@ def _log_softmax_mistakes(z: np.ndarray) -> list[tuple[str, np.ndarray]]:
         "z - max is half of it: also subtract log Σ exp(z - m)": z - m,
         "max subtracted inside exp only: (z-m) - log Σ exp(z-m)": right + m,
     }
+    with np.errstate(all="ignore"):
+        mistakes["np.log2 of the sum: log Σ exp must be np.log (nats)"] = \
+            (z - m) - np.log2(np.exp(z - m).sum(axis=-1, keepdims=True))
     pairs = list(mistakes.items())
     if z.ndim == 2:
         pairs.append((WRONG_AXIS, _quiet_log_softmax(z, axis=0)))
@@ -89,7 +95,8 @@ def _log_softmax_mistakes(z: np.ndarray) -> list[tuple[str, np.ndarray]]:
 
 def _log_softmax_value(c: Checker, z: np.ndarray, nan_hint: str,
                        shape_hints: dict[tuple[int, ...], str] | None = None) -> tuple[Any, np.ndarray, str]:
-    value, text = call(c, z, on_error=[("operands could not be broadcast", KEEPDIMS)])
+    value, text = call(c, z, on_error=[("operands could not be broadcast", KEEPDIMS),
+                                       ("axis 1 is out of bounds", AXIS_ONE)])
     return value, as_array(c, value, text, z.shape, shape_hints=shape_hints, nan_hint=nan_hint), text
 
 
@@ -120,7 +127,9 @@ def check_log_softmax(log_softmax: Any) -> None:
 
     far = np.array([0.0, -1000.0])
     value, got, text = _log_softmax_value(c, far, nan_hint=NAIVE_OVERFLOW)
-    _require_finite(c, text, got, LOG_OF_SOFTMAX if got[1] == -np.inf and np.isfinite(got[0]) else "")
+    # it passed [1000, 999, 998], so it shifts; all -inf here means exp of a shifted 1000 overflowed
+    _require_finite(c, text, got, LOG_OF_SOFTMAX if got[1] == -np.inf and np.isfinite(got[0]) else
+                    WRONG_SHIFT if np.all(got == -np.inf) else "")
     _judge_log_softmax(c, value, text, got, far, "nats (-1000 is exact to float precision)")
 
     rng = np.random.default_rng(21)
@@ -202,7 +211,8 @@ def _index_errors(n: int, k: int) -> list[tuple[str, str]]:
     errors = [
         (f"shapes ({k},) ({n},)", N_FROM_SHAPE1),  # np.arange(K) beside the N targets
         (f"shapes ({n},) ({k},)", N_FROM_SHAPE1),
-        (f"shapes ({n},{k}) ({n},{n})", "np.eye(N) has N columns: the one-hot needs K, np.eye(K)"),
+        (f"shapes ({n},{k}) ({n},{n})", EYE_N),
+        (f"shapes ({n},{n}) ({n},{k})", EYE_N),
         (f"shapes ({n},{k}) ({n},)", KEEPDIMS),
     ]
     if n > k:  # np.arange(N) used as column indices runs past the K columns
@@ -264,7 +274,7 @@ def check_cross_entropy_loss(cross_entropy_loss: Any) -> None:
 
 # -- its gradient -----------------------------------------------------------------------------------
 
-def _grad_mistakes(logits: np.ndarray, targets: np.ndarray) -> dict[str, np.ndarray]:
+def _grad_mistakes(logits: np.ndarray, targets: np.ndarray) -> list[tuple[str, np.ndarray]]:
     n, k = logits.shape
     onehot = np.eye(k)[targets]
     soft = _softmax(logits)
@@ -279,6 +289,7 @@ def _grad_mistakes(logits: np.ndarray, targets: np.ndarray) -> dict[str, np.ndar
     mistakes = {
         "missing mean? divide by N: the loss averages the batch": right * n,
         DIVIDED_BY_K: (soft - onehot) / k,
+        "divided by N twice? The mean divides by N once": right / n,
         "the sign is flipped: use softmax - one-hot": -right,
         "forgot to subtract the one-hot target: softmax - one-hot": soft / n,
         "forgot to subtract the one-hot (and the 1/N of the mean)": soft,
@@ -288,10 +299,14 @@ def _grad_mistakes(logits: np.ndarray, targets: np.ndarray) -> dict[str, np.ndar
         "probs[:, targets] -= 1 hits columns: [arange(N), targets]": block_minus / n,
         GLOBAL_SUM: (global_soft - onehot) / n,
         "used log-softmax: the gradient is softmax - one-hot": (_quiet_log_softmax(logits) - onehot) / n,
+        "forgot the softmax: (softmax(logits) - one-hot) / N": (logits - onehot) / n,
     }
     if n > 1:
         mistakes[WRONG_AXIS] = (_softmax(logits, axis=0) - onehot) / n
-    return mistakes
+    with np.errstate(all="ignore"):
+        shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        row_shifted_global = (shifted / shifted.sum() - onehot) / n  # shifted by rows, normalised over all
+    return [*mistakes.items(), (GLOBAL_SUM, row_shifted_global)]
 
 
 @checker
@@ -299,7 +314,8 @@ def check_cross_entropy_grad(cross_entropy_grad: Any) -> None:
     """Check `cross_entropy_grad(logits, targets)`: d(mean loss)/d(logits) = (softmax - one-hot) / N."""
     c = Checker("cross_entropy_grad", cross_entropy_grad)
     cases = [
-        (np.array([[0.5, -1.0, 2.0, 0.0], [1.0, 1.0, -1.0, 0.0]]), np.array([1, 0])),
+        # N = 2, K = 5: dividing by N twice (N² = 4) and by K tell apart
+        (np.array([[0.5, -1.0, 2.0, 0.0, 1.0], [1.0, 1.0, -1.0, 0.0, -2.0]]), np.array([1, 0])),
         (np.array([[2.0, 1.0, 0.0], [0.0, 0.0, 3.0], [1.0, -1.0, 0.5]]), np.array([0, 2, 1])),
     ]
     rng = np.random.default_rng(23)

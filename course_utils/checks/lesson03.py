@@ -48,7 +48,7 @@ def _reference_probs(train_text: str, context: str, n: int, k: float, alphabet: 
 
 
 def _log2_probs(train_text: str, test_text: str, n: int, k: float, alphabet: str, start: int | None = None,
-                context_of: Any = None) -> np.ndarray:
+                context_of: Any = None, index_of: Any = None) -> np.ndarray:
     """log2 q of each character of test_text from position `start` (default n - 1) on.
 
     `context_of(test_text, i)` gives the context used for position i (default: the n - 1 characters before it)."""
@@ -60,7 +60,7 @@ def _log2_probs(train_text: str, test_text: str, n: int, k: float, alphabet: str
         if ctx not in cache:
             cache[ctx] = _addk(train_text, ctx, k, alphabet)
         with np.errstate(all="ignore"):
-            out.append(np.log2(cache[ctx][alphabet.index(test_text[i])]))
+            out.append(np.log2(cache[ctx][(index_of or alphabet.index)(test_text[i])]))
     return np.array(out)
 
 
@@ -111,6 +111,7 @@ def _perplexity_mistakes(log_probs: np.ndarray, base: float) -> dict[str, Any]:
             "negative: -b ** x is -(b ** x) in Python; write b ** (-x)": -(base ** -ce),
             "summed instead of averaging? Perplexity is per token": base ** (-lp.sum(axis=-1)),
             "1 / mean(p) is an arithmetic mean; average log p instead": 1 / np.mean(base ** lp, axis=-1),
+            "divided by N - 1? The mean divides the sum by N": base ** (-lp.sum(axis=-1) / (lp.shape[-1] - 1)),
             "mean(1/p) is an arithmetic mean; average log p instead": np.mean(base ** (-lp), axis=-1),
         })
         if base != math.e:
@@ -219,13 +220,51 @@ def _probs_result(c: Checker, text: str, value: Any, alphabet: str) -> np.ndarra
         c.fail(f"{text} returned shape {array.shape}; expected ({len(alphabet)},): one probability per character of "
                f"the alphabet {alphabet!r}, in its order, unseen characters included",
                "one probability per character of alphabet")
-    if np.isnan(array).any():
-        c.fail(f"{text} returned NaN in {fmt(array)}: with k > 0 the denominator count(context) + k·V is never 0, "
-               "even for a context never seen", "0/0? The denominator is count(c) + k·V")
     return array
 
 
+def _wrong_contexts(context: str, n: int) -> dict[str, str]:
+    """The characters a learner conditions on by a likely mistake (hint → that context)."""
+    wrong: dict[str, str] = {}
+    if n == 1 and context:
+        wrong["context[-0:] is the whole string: for n = 1 use ''"] = context
+        wrong["conditioned on one character: for n = 1 the context is ''"] = context[-1:]
+    if len(context) == n:
+        wrong[f"conditioned on n = {n} characters; use the last n - 1"] = context
+    elif len(context) > n:
+        wrong[f"conditioned on the last n = {n} characters, not n - 1"] = context[-n:]
+        wrong["conditioned on the whole context, not its last n - 1"] = context
+    if n > 2:
+        wrong["conditioned on the last n - 2 characters, not n - 1"] = context[-(n - 2):]
+    if n > 1 and len(context) > n - 1:
+        wrong["context[:n-1] is the first n - 1 characters; use the last"] = context[: n - 1]
+    return wrong
+
+
+def _context_mistakes(train_text: str, context: str, n: int, k: float, alphabet: str) -> dict[str, np.ndarray]:
+    """What the learner gets by conditioning on the wrong characters of the context."""
+    return {hint: _addk(train_text, ctx, k, alphabet) for hint, ctx in _wrong_contexts(context, n).items()}
+
+
+def _nan_probs(c: Checker, text: str, got: np.ndarray, train_text: str, context: str, n: int, k: float,
+               alphabet: str) -> None:
+    """NaN: 0/0 in the learner's code. With k = 0 that is a context never seen: name the wrong context if one is."""
+    if k > 0:
+        c.fail(f"{text} returned NaN in {fmt(got)}: with k > 0 the denominator count(context) + k·V is never 0, "
+               "even for a context never seen", "0/0? The denominator is count(c) + k·V")
+    ctx = _context(context, n)
+    seen = sum(1 for i in range(len(train_text) - len(ctx)) if train_text[i : i + len(ctx)] == ctx)
+    # a wrong context gives 0/0 if it was never seen, or if it is looked up among the n-grams with the wrong length
+    unseen = [hint for hint, wrong in _wrong_contexts(context, n).items()
+              if len(wrong) != len(ctx) or np.isnan(_addk(train_text, wrong, k, alphabet)).all()]
+    c.fail(f"{text} returned NaN in {fmt(got)}: 0/0, yet the context {ctx!r} (the last n - 1 characters) is followed "
+           f"by a character {seen} times in train_text",
+           unseen[0] if len(unseen) == 1 and np.isnan(got).all() else "0/0? The denominator is count(c) + k·V")
+
+
 def _judge_probs(c: Checker, text: str, got: np.ndarray, train_text: str, context: str, n: int, k: float, alphabet: str) -> None:
+    if np.isnan(got).any():
+        _nan_probs(c, text, got, train_text, context, n, k, alphabet)
     expected = _reference_probs(train_text, context, n, k, alphabet)
     ctx = _context(context, n)
     V = len(alphabet)
@@ -267,6 +306,9 @@ def _judge_probs(c: Checker, text: str, got: np.ndarray, train_text: str, contex
                 ("divided by all n-grams: that is P(c x), not P(x | c)",
                  "the denominator is count(c), the n-grams that start with the context, not the length of the text",
                  (joint + k) / (len(train_text) + k * V)),
+                ("forgot + k in the numerator: (count(c x) + k) / …",
+                 "add k to every count, the numerator's count(c x) too, so that the probabilities sum to 1",
+                 joint / (followed + k * V)),
                 ("V is len(alphabet), not the characters seen in training",
                  f"V = len(alphabet) = {V}, every character the model may predict; the training text has only {seen}",
                  (joint + k) / (followed + k * seen)),
@@ -277,26 +319,21 @@ def _judge_probs(c: Checker, text: str, got: np.ndarray, train_text: str, contex
         c.fail(f"{text} returned {fmt(got)}, which sums to {total:.4g}, not 1: a distribution over the alphabet adds up "
                f"to 1 (expected {fmt(expected)})")
     mistakes: dict[str, Any] = {}
+    if n == 1 and context and k > 0:  # a context looked up among single characters: never found, so uniform
+        mistakes["n = 1 has no context: use '' (context[-0:] is all of it)"] = np.full(V, 1 / V)
     if k > 0 and followed > 0:
         mistakes["ignored k? That is the unsmoothed count(c x) / count(c)"] = joint / followed
-    if n == 1 and context:
-        mistakes["context[-0:] is the whole string: for n = 1 use ''"] = _addk(train_text, context, k, alphabet)
-    if len(context) == n:
-        mistakes[f"conditioned on n = {n} characters; use the last n - 1"] = _addk(train_text, context, k, alphabet)
-    elif len(context) > n:
-        mistakes[f"conditioned on the last n = {n} characters, not n - 1"] = _addk(train_text, context[-n:], k, alphabet)
-        mistakes["conditioned on the whole context, not its last n - 1"] = _addk(train_text, context, k, alphabet)
-    if n > 2:
-        mistakes["conditioned on the last n - 2 characters, not n - 1"] = \
-            _addk(train_text, context[-(n - 2):], k, alphabet)
-    if n > 1 and len(context) > n - 1:
-        mistakes["context[:n-1] is the first n - 1 characters; use the last"] = \
-            _addk(train_text, context[: n - 1], k, alphabet)
+    mistakes.update(_context_mistakes(train_text, context, n, k, alphabet))
     short = train_text[:-1]
     mistakes["missed the last n-gram? range(len(text) - n + 1)"] = _addk(short, ctx, k, alphabet)
     mistakes["str.count skips overlapping n-grams; count every window"] = \
         (np.array([train_text.count(ctx + ch) for ch in alphabet], dtype=float) + k) / \
         (sum(train_text.count(ctx + ch) for ch in alphabet) + k * V)
+    in_sorted_order = _reference_probs(train_text, context, n, k, "".join(sorted(alphabet)))
+    if not np.allclose(got, expected, rtol=1e-6, atol=1e-9) and np.allclose(got, in_sorted_order, rtol=1e-6, atol=1e-9):
+        c.fail(f"{text} returned {fmt(got)}, expected {fmt(expected)}: the right probabilities in sorted order of the "
+               "characters; give them in the order of alphabet, probability of alphabet[0] first",
+               "sorted the characters? Keep the order of alphabet")
     if not np.allclose(got, expected, rtol=1e-6, atol=1e-9) and np.allclose(np.sort(got), np.sort(expected), rtol=1e-6, atol=1e-9):
         c.fail(f"{text} returned {fmt(got)}, expected {fmt(expected)}: the right probabilities in the wrong order; give "
                "them in the order of alphabet, probability of alphabet[0] first",
@@ -313,13 +350,15 @@ def check_ngram_probs(ngram_probs: Any) -> None:
         (abra, "a", 2, 0.0, letters),          # maximum likelihood: b 2/4, c 1/4, d 1/4
         (abra, "ra", 2, 0.0, letters),         # only the last character counts
         (abra, "a", 2, 1.0, letters),          # add-one
-        (abra, "xyz", 1, 0.5, letters),        # unigram: the context is ignored
+        (abra, "ca", 1, 0.5, letters),         # unigram: the context is ignored (after 'ca' and 'a' differ)
+        (abra, "xyz", 1, 0.5, letters),        # unigram: the context is ignored, even characters never seen
         (abra, "cab", 3, 0.1, letters),        # trigram after "ab"
         (abra, "dd", 3, 0.1, letters),         # a context never seen: uniform
         ("aaaab", "aa", 3, 0.25, "ab"),        # overlapping contexts
         ("abcab", "b", 2, 0.5, "abc"),         # a context at the very end predicts nothing
         (abra, "dabr", 2, 0.5, letters),       # the last bigram of the text, "ra", counts too
         ("abab", "a", 2, 0.5, "abc"),          # a character of the alphabet that training never shows
+        (abra, "a", 2, 0.5, "rdcba"),          # an alphabet not in sorted order
     ]
     for train_text, context, n, k, alphabet in cases:
         value, text = c.call(train_text, context, n, k, alphabet)
@@ -368,6 +407,12 @@ def _heldout_mistakes(train_text: str, test_text: str, n: int, k: float, alphabe
                     _ppl(_log2_probs(train_text, test_text, n, k, alphabet, start=0))
                 found["scored the first n - 1 characters (no context)? Start at n-1"] = \
                     2.0 ** (-np.concatenate([np.full(n - 1, -math.log2(len(alphabet))), log2q]).mean())
+            if "".join(sorted(alphabet)) != alphabet:
+                found["indexed by sorted(alphabet)? Use alphabet.index(ch)"] = _ppl(_log2_probs(
+                    train_text, scored, n, k, alphabet, index_of="".join(sorted(alphabet)).index))
+            found["context from train_text? Take it from test_text"] = _ppl(_log2_probs(
+                train_text, scored, n, k, alphabet, context_of=lambda t, i: train_text[max(0, i - (n - 1)) : i]))
+            found["passed q itself, not log2 q, on to perplexity?"] = 2.0 ** -float(np.mean(2.0 ** log2q))
             found["stopped one character early: score up to the last one"] = 2.0 ** (-log2q[:-1].mean())
             if n > 1:
                 found["passed n - 1 on? n counts the predicted character too"] = \
@@ -393,6 +438,7 @@ def check_heldout_perplexity(heldout_perplexity: Any) -> None:
         (abra * 3, "cadabra", 1, 1.0, "abcdr"),
         (abra * 3, "abradacarb", 3, 0.1, "abcdr"),    # unseen trigrams: smoothing keeps it finite
         ("banana bandana", "a banana", 2, 0.2, " abdn"),
+        (abra * 3, "abracadabra", 2, 0.5, "rdcba"),   # an alphabet not in sorted order
     ]
     train_text, test_text = _markov_text(600, seed=2), _markov_text(200, seed=3)
     cases += [(train_text, test_text, n, 0.5, "abcd") for n in (1, 2, 3)]
@@ -419,7 +465,18 @@ def check_heldout_perplexity(heldout_perplexity: Any) -> None:
 
 # -- exercise 4: choosing k on validation text -----------------------------------------------------
 
+# a learner who scores train_text, and one who returns min(ks), give the same answer: the hint names both
+TRAIN_BEST = "the smallest k: best k on the training text, or min(ks)?"
+EARLY_STOP = "stopped at the first rise? Score every k in ks"
 SMOOTHING_GRIDS = [[0.001, 0.01, 0.1, 1.0, 10.0], [1.0, 0.001, 10.0, 0.1, 0.01]]
+
+
+def _first_rise(ks: list[float], scores: list[float]) -> float:
+    """The k a loop returns if it stops as soon as a score is higher than the one before."""
+    for i in range(1, len(ks)):
+        if scores[i] > scores[i - 1]:
+            return ks[i - 1]
+    return ks[-1]
 
 
 @checker
@@ -452,12 +509,13 @@ def check_best_smoothing(best_smoothing: Any) -> None:
                    "return one of the ks")
         listing = ", ".join(f"k = {k:g}: {s:.3f}" for k, s in zip(ks, scores))
         answers.append((got, got in (best, also), f"{text} returned {got:g}, expected {best:g}; validation perplexities: {listing}", {
-            "the best k on the training text? Score valid_text":
+            TRAIN_BEST:
                 ks[int(np.argmin([_reference_heldout(train_text, train_text, n, k, alphabet) for k in ks]))],
             "the k with the *highest* perplexity; lower is better": ks[int(np.argmax(scores))],
             "fitted on valid_text, scored train_text: swapped?":
                 ks[int(np.argmin([_reference_heldout(valid_text, train_text, n, k, alphabet) for k in ks]))],
             "returned ks[0]: did the loop return early, or not update?": ks[0],
+            EARLY_STOP: _first_rise(ks, scores),
             "returned the last k: keep k only when it is better": ks[-1],
             "indexed sorted(ks) with a position in ks: keep one order": sorted(ks)[int(np.argmin(scores))],
             "scored sorted(ks) but indexed ks: keep one order": ks[int(np.argmin(
@@ -472,8 +530,8 @@ def check_best_smoothing(best_smoothing: Any) -> None:
     if wrong:
         # A mistake is named only if it explains every answer, right ones included (several can agree on one case).
         why = {
-            "the best k on the training text? Score valid_text": "on the text a model was fitted on, the least "
-            "smoothing always wins: fit on train_text, score valid_text",
+            TRAIN_BEST: "on the text a model was fitted on, the least "
+            "smoothing always wins, so scoring train_text gives min(ks): fit on train_text, score valid_text",
             "the k with the *highest* perplexity; lower is better": "keep the k with the lowest perplexity",
             "fitted on valid_text, scored train_text: swapped?": "fit the model on train_text and score valid_text",
             "returned ks[0]: did the loop return early, or not update?": "keep the k whose perplexity is the lowest so "
@@ -493,5 +551,8 @@ def check_best_smoothing(best_smoothing: Any) -> None:
             if all(got == mistakes[hint] if hint in mistakes else ok for got, ok, _, mistakes in answers):
                 c.fail(f"{wrong[0][2]}. Every answer is the best k for n = {other}: pass n on to heldout_perplexity",
                        hint)
+        if all(got == mistakes[EARLY_STOP] for got, _, _, mistakes in answers):  # checked last: no other hint fits
+            c.fail(f"{wrong[0][2]}. A rise in validation perplexity does not mean every later k is worse (ks need "
+                   "not be sorted): score every k and keep the lowest", EARLY_STOP)
         c.fail(wrong[0][2])
     c.done()
