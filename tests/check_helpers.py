@@ -16,3 +16,13 @@ def fails_with(check, fn, *fragments: str) -> str:
         assert fragment in message, f"{fragment!r} not in {message!r}"
     assert "checker itself failed" not in message, message
     return message
+
+
+def named(check, fn, fragment: str) -> str:
+    """The check fails, and its hint (the text before " — ", at most 60 characters) contains the fragment."""
+    message = fails_with(check, fn, fragment)
+    hint, dash, _ = message.partition(" — ")
+    assert dash, f"no hint: {message!r}"
+    assert fragment in hint, f"{fragment!r} is not in the hint {hint!r} (message {message!r})"
+    assert len(hint) <= 60, f"hint longer than 60 characters: {hint!r}"
+    return message

@@ -765,3 +765,12 @@ def huffman_arrays_in_heap(p):
 
 def test_huffman_ties_between_arrays_are_named():
     fails_with(check_huffman_lengths, huffman_arrays_in_heap, "a tie compared arrays?")
+
+
+def test_where_without_out_is_read_from_the_source_not_from_luck():
+    from course_utils.checks._judge import uses_where_without_out
+
+    assert uses_where_without_out(entropy_log2_where_without_out)
+    assert not uses_where_without_out(entropy_log2_where_with_out)
+    assert not uses_where_without_out(lambda p: np.sum(p, where=np.asarray(p) > 0))  # a reduction's where= is fine
+    assert not uses_where_without_out(np.log2)  # no Python source: nothing to read, nothing claimed

@@ -16,18 +16,8 @@ from course_utils.checks import (
     check_power_spectrum,
 )
 
-from check_helpers import fails_with
+from check_helpers import fails_with, named
 from course_utils.data import modular_addition
-
-
-def named(check, fn, fragment: str) -> str:
-    """The check fails, and its hint (the text before " — ", at most 60 characters) contains the fragment."""
-    message = fails_with(check, fn, fragment)
-    hint, dash, _ = message.partition(" — ")
-    assert dash, f"no hint: {message!r}"
-    assert fragment in hint, f"{fragment!r} is not in the hint {hint!r} (message {message!r})"
-    assert len(hint) <= 60, f"hint longer than 60 characters: {hint!r}"
-    return message
 
 
 # -- exercise 1: the data set and its split ---------------------------------------------------------

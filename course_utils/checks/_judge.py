@@ -6,17 +6,15 @@ Built on `core.Checker`; nothing here calls the learner's function directly.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from course_utils.checks.core import CheckFailed, Checker, diff_summary, fmt
 
-__all__ = ["fail", "call", "filled_memory", "as_array", "judge", "differences", "returned_dtype", "log_base_mistakes",
+__all__ = ["fail", "call", "uses_where_without_out", "as_array", "judge", "differences", "returned_dtype", "log_base_mistakes",
            "matches_value"]
 
 
@@ -25,59 +23,38 @@ def fail(message: str, hint: str = "") -> None:
     raise CheckFailed(message, hint)
 
 
-_M_PERTURB = -6  # glibc's mallopt parameter: fill fresh allocations with one byte
+def uses_where_without_out(fn: Any) -> bool:
+    """True if `fn`'s source calls an elementwise NumPy function with `where=` but no `out=`.
 
+    Such a call (np.log2(p, where=p > 0)) leaves the entries where the condition is False uninitialised: the
+    result is whatever memory held before, right on one run and NaN on the next. Reading the learner's source
+    tells this apart deterministically on every platform; a result alone cannot.
+    """
+    import ast
+    import inspect
+    import textwrap
 
-def _libc() -> Any:
     try:
-        libc = ctypes.CDLL(None)
-        return libc if hasattr(libc, "mallopt") else None
-    except Exception:  # noqa: BLE001 -- no C library to ask (Windows raises TypeError): fill what we can
-        return None
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):  # no source (a builtin, a lambda typed at a prompt): cannot tell
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _ELEMENTWISE:
+            keywords = {k.arg for k in node.keywords}
+            if "where" in keywords and "out" not in keywords:
+                return True
+    return False
 
 
-_LIBC = _libc()
+_ELEMENTWISE = {"log", "log2", "log10", "log1p", "exp", "exp2", "divide", "true_divide", "multiply", "power",
+                "xlogy", "negative", "subtract", "add"}
 
 
-@contextlib.contextmanager
-def filled_memory(byte: int | None, *like: Any) -> Iterator[None]:
-    """While inside, memory handed out for arrays the size of those in `like` (np.empty, a ufunc's own output)
-    starts as `byte` repeated (0xff: every float64 is NaN; 0x00: every one is 0): blocks freed just before (numpy's
-    and the C library's small caches hand them out again) and, with glibc, fresh ones too. A learner's code that
-    reads memory it never wrote (np.log2(p, where=p > 0) without out=) then gives the same answer every run
-    instead of whatever the last freed array held."""
-    if byte is None:
-        yield
-        return
-    sizes = set()
-    for a in like:
-        try:
-            sizes.add(max(1, np.asarray(a, dtype=np.float64).size))
-        except (TypeError, ValueError):
-            pass
-    # Freed blocks are handed out again as they were left (numpy's cache and glibc's small bins do not refill
-    # them), so first free many blocks of these sizes that hold `byte`: the call gets them back. Only the first
-    # 16 bytes of a block are the allocator's own (its list pointers), so entries from index 2 on are `byte`.
-    blocks = [np.empty(size) for size in sizes for _ in range(64)]
-    for i in range(len(blocks)):
-        blocks[i].view(np.uint8)[:] = byte
-    del blocks
-    if _LIBC is not None:
-        _LIBC.mallopt(_M_PERTURB, 0x100 | (byte ^ 0xFF))  # fresh blocks too (glibc fills with value ^ 0xff)
-    try:
-        yield
-    finally:
-        if _LIBC is not None:
-            _LIBC.mallopt(_M_PERTURB, 0)
-
-
-def call(c: Checker, *args: Any, on_error: Iterable[tuple[str, str]] = (), fill: int | None = None) -> tuple[Any, str]:
+def call(c: Checker, *args: Any, on_error: Iterable[tuple[str, str]] = ()) -> tuple[Any, str]:
     """`c.call(*args)`; if the learner's function raised an error whose text holds a known fragment,
-    the message names the mistake behind it (`on_error`: (fragment of the error text, hint)). `fill`: the byte fresh
-    memory starts as during the call (see `filled_memory`)."""
+    the message names the mistake behind it (`on_error`: (fragment of the error text, hint))."""
     try:
-        with filled_memory(fill, *args):
-            return c.call(*args)
+        return c.call(*args)
     except CheckFailed as exc:
         message = exc.message
         if " raised " in message and not exc.hint:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import warnings
 from typing import Any
 
 import numpy as np
@@ -25,8 +24,9 @@ from course_utils.checks._judge import (
     judge,
     log_base_mistakes,
     matches_value,
+    uses_where_without_out,
 )
-from course_utils.checks.core import CheckFailed, Checker, checker
+from course_utils.checks.core import Checker, checker
 
 __all__ = ["check_entropy", "check_cross_entropy", "check_kl_divergence", "check_huffman_lengths"]
 
@@ -69,35 +69,30 @@ def _batch_shape_hints(rows: int, k: int) -> dict[tuple[int, ...], str]:
     }
 
 
-def _garbage_hint(c: Checker, value: Any, args: tuple[Any, ...], on_error: Any, nan_hint: str) -> str:
-    """WHERE_NO_OUT if the NaN in `value` (from a call whose fresh memory was all NaN) goes away when fresh memory
-    is all zeros: the function read memory it never wrote (a ufunc's where= without out=); else `nan_hint`."""
-    def has_nan(x: Any) -> bool:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return bool(np.isnan(c.to_array(x, "")).any()) and not np.iscomplexobj(x)
+def _no_garbage(c: Checker) -> None:
+    """Fail if the learner's source calls np.log2(..., where=...) (or another elementwise function) without out=.
 
-    try:
-        if not has_nan(value):
-            return nan_hint
-        again, _ = call(c, *args, on_error=on_error, fill=0x00)
-        return WHERE_NO_OUT if not has_nan(again) else nan_hint
-    except Exception:  # noqa: BLE001 -- whatever went wrong, the first call's own message is reported below
-        return nan_hint
+    Where the condition is False such a call leaves the output uninitialised: the result is whatever memory held
+    before, right on one run and NaN on the next, so no result can be trusted to show it; the source can.
+    """
+    if uses_where_without_out(c.fn):
+        fail(f"{c.name} calls a NumPy function with where= but no out=: where the condition is False its output is "
+             "uninitialised memory, so the answer changes from run to run; pass out=np.zeros_like(...) or use "
+             "np.where", WHERE_NO_OUT)
 
 
 def _number(c: Checker, *args: Any, nan_hint: str = "") -> tuple[float, str]:
     """Call with one distribution (or pair); insist on one number back."""
-    value, text = call(c, *args, on_error=ONE_ERRORS, fill=0xFF)
+    _no_garbage(c)
+    value, text = call(c, *args, on_error=ONE_ERRORS)
     k = len(args[0])
-    nan_hint = _garbage_hint(c, value, args, ONE_ERRORS, nan_hint)
     return float(as_array(c, value, text, (), shape_hints={(k,): NOT_SUMMED}, nan_hint=nan_hint)), text
 
 
 def _batch(c: Checker, *args: Any, rows: int, k: int, nan_hint: str = "") -> tuple[np.ndarray, str]:
     """Call with a batch (rows × k); insist on one number per row."""
-    value, text = call(c, *args, on_error=[("", BATCH_RAISE)], fill=0xFF)
-    nan_hint = _garbage_hint(c, value, args, [("", BATCH_RAISE)], nan_hint)
+    _no_garbage(c)
+    value, text = call(c, *args, on_error=[("", BATCH_RAISE)])
     return as_array(c, value, text, (rows,), shape_hints=_batch_shape_hints(rows, k), nan_hint=nan_hint), text
 
 
