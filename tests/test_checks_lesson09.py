@@ -558,6 +558,12 @@ def first_k_sizes(sizes, token_errors, exact_match, length, target=0.5):  # righ
     return (c / (1 - target ** (1 / length))) ** (1 / beta)
 
 
+def first_k_below(sizes, token_errors, exact_match, length, target=0.5):  # k = how many are below target
+    k = int((np.asarray(exact_match) < target).sum())
+    c, beta = fit_power_law(np.asarray(sizes)[:k], np.asarray(token_errors)[:k])
+    return (c / (1 - target ** (1 / length))) ** (1 / beta)
+
+
 def fitted_exact_match(sizes, token_errors, exact_match, length, target=0.5):
     """Fit the sharp metric itself: 1 - exact match, then solve c N^-beta = 1 - target."""
     sizes, exact_match = np.asarray(sizes, dtype=float), np.asarray(exact_match, dtype=float)
@@ -586,6 +592,8 @@ CROSSING_BUGS = [
     (crossing_with(solve=lambda c, b, n, t: (c / (1 - t ** 1 / n)) ** (1 / b)), L.PRECEDENCE_TARGET),
     (crossing_with(solve=lambda c, b, n, t: (c / (1 - t ** (1 / n))) ** 1 / b), L.PRECEDENCE_ROOT),
     (crossing_with(solve=lambda c, b, n, t: (c / (1 - t) ** (1 / n)) ** (1 / b)), L.ONE_MINUS_TARGET),
+    (crossing_with(solve=lambda c, b, n, t: (c / t ** (1 / n)) ** (1 / b)), L.ONE_MINUS_TARGET),  # blind tester
+    (first_k_below, L.FIRST_K),  # blind tester: the sheet's hint warns about it
 ]
 
 

@@ -414,7 +414,8 @@ IGNORED_TARGET = "ignored `target` (hardcoded 0.5)?"
 FITTED_EXACT_MATCH = "fitted 1 − exact match? fit the token errors"
 PRECEDENCE_TARGET = "target ** 1/L is target/L: write target ** (1 / L)"
 PRECEDENCE_ROOT = "x ** 1/beta is x/beta: write x ** (1 / beta)"
-ONE_MINUS_TARGET = "(1 − target)**(1/L)? the error is 1 − target**(1/L)"
+ONE_MINUS_TARGET = "e* is 1 − target**(1/L): a `1 −` dropped or misplaced?"  # at 0.5, t and 1 − t coincide
+FIRST_K = "the first k sizes? select the models with EM < target"
 IGNORED_LENGTH = "ignored `length` (hardcoded 20)?"
 
 
@@ -462,7 +463,11 @@ def predict_crossing_mistakes(sizes: np.ndarray, errors: np.ndarray, exact_match
         (PRECEDENCE_TARGET, (c / (1 - target / length)) ** (1 / beta)),
         (PRECEDENCE_ROOT, c / (1 - target ** (1 / length)) / beta),
         (ONE_MINUS_TARGET, (c / (1 - target) ** (1 / length)) ** (1 / beta)),
+        (ONE_MINUS_TARGET, (c / target ** (1 / length)) ** (1 / beta)),
     ]
+    k = int(used.sum())
+    if k >= 2 and not np.all(np.diff(n) > 0):  # the sizes are not in increasing order: "the first k" differ
+        mistakes.append((FIRST_K, _crossing(*power_law(n[:k], e[:k]), length, target)))
     if np.all(em[used] < 1) and used.sum() >= 2:
         c_em, beta_em = power_law(n[used], 1 - em[used])
         mistakes.append((FITTED_EXACT_MATCH, (c_em / (1 - target)) ** (1 / beta_em)))
