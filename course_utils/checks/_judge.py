@@ -6,7 +6,6 @@ Built on `core.Checker`; nothing here calls the learner's function directly.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,8 +13,8 @@ import numpy as np
 
 from course_utils.checks.core import CheckFailed, Checker, diff_summary, fmt
 
-__all__ = ["fail", "call", "uses_where_without_out", "as_array", "judge", "differences", "returned_dtype", "log_base_mistakes",
-           "matches_value"]
+__all__ = ["fail", "call", "uses_where_without_out", "as_array", "judge", "returned_dtype", "matches_value",
+           "MATH_LOG"]
 
 
 def fail(message: str, hint: str = "") -> None:
@@ -125,23 +124,7 @@ def judge(c: Checker, text: str, got: Any, expected: Any, *, unit: str = "",
     small = got_a.size <= 8 if got_a.ndim == 1 else got_a.size <= 12
     if small and fmt(got_a) != fmt(exp_a):
         fail(f"{text} returned {fmt(got_a)}, expected {fmt(exp_a)}{unit_text}", reason)
-    fail(f"{text} returned an array of shape {got_a.shape}{unit_text}: {differences(got_a, exp_a, rtol, atol)}", reason)
+    fail(f"{text} returned an array of shape {got_a.shape}{unit_text}: {diff_summary(got_a, exp_a, rtol=rtol, atol=atol)}", reason)
 
 
-def differences(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> str:
-    """How many entries are off and where the worst is, with digits enough to see the difference (core's summary)."""
-    return diff_summary(got, expected, rtol=rtol, atol=atol)
-
-
-MISSING_MINUS = "missing minus sign (or an extra one)? log2 p ≤ 0: use -Σ"
 MATH_LOG = "math.log2 takes one number: use np.log2 on arrays"
-
-
-def log_base_mistakes(expected: Any) -> dict[str, Any]:
-    """What a function in bits gives instead of `expected` with the wrong log or sign (hints ≤ 60 characters)."""
-    e = np.asarray(expected, dtype=np.float64)
-    return {
-        "natural log instead of log2? (np.log gives nats)": e * math.log(2),
-        "log10 instead of log2?": e * math.log10(2),
-        MISSING_MINUS: -e,
-    }

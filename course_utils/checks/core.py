@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CheckFailed", "Checker", "checker", "fmt", "diff_summary", "log_base_mistakes", "TIME_LIMIT"]
+__all__ = ["CheckFailed", "Checker", "checker", "fmt", "diff_summary", "log_base_mistakes", "MISSING_MINUS",
+           "TIME_LIMIT"]
 
 NOT_IMPLEMENTED = "not implemented yet: replace `raise NotImplementedError()` with your code, run that cell, then this one"
 TIME_LIMIT = 10.0  # seconds one call of a learner's function may take before the checker gives up on it
@@ -182,12 +183,16 @@ class _Alarm:
                     pass
 
 
-def log_base_mistakes(expected: float) -> dict[str, float]:
-    """The values a function in bits gives instead of `expected` if it uses the wrong log or sign."""
+MISSING_MINUS = "missing minus sign (or an extra one)? log2 p ≤ 0: use -Σ"
+
+
+def log_base_mistakes(expected: Any) -> dict[str, Any]:
+    """What a function in bits gives instead of `expected` with the wrong log or sign (hints ≤ 60 characters)."""
+    e = np.asarray(expected, dtype=np.float64)
     return {
-        "natural log instead of log2? (np.log gives nats; use np.log2)": expected * math.log(2),
-        "log10 instead of log2?": expected * math.log10(2),
-        "a missing minus sign? (log p is negative, so entropy needs -Σ p log p)": -expected,
+        "natural log instead of log2? (np.log gives nats)": e * math.log(2),
+        "log10 instead of log2?": e * math.log10(2),
+        MISSING_MINUS: -e,
     }
 
 

@@ -17,16 +17,14 @@ import numpy as np
 from course_utils import info
 from course_utils.checks._judge import (
     MATH_LOG,
-    MISSING_MINUS,
     as_array,
     call,
     fail,
     judge,
-    log_base_mistakes,
     matches_value,
     uses_where_without_out,
 )
-from course_utils.checks.core import Checker, checker
+from course_utils.checks.core import MISSING_MINUS, Checker, checker, log_base_mistakes
 
 __all__ = ["check_entropy", "check_cross_entropy", "check_kl_divergence", "check_huffman_lengths"]
 
