@@ -27,6 +27,7 @@ PLANTED_BUGS = [
     ("01_entropy", "terms = np.where(p > 0, -p * np.log2(q), 0.0)", "terms = np.where(q > 0, -p * np.log2(q), 0.0)",
      "masked on q > 0"),
     ("01_entropy", "lengths = [0] * len(p)", "lengths = [1] * len(p)", "every length is 1 too long"),
+    ("02_cross_entropy", "targets].mean()", "targets].sum()", "missing mean"),  # the first bug of a sheet is also graded by nbgrader
     ("02_cross_entropy", "return -logp[np.arange(len(targets)), targets].mean()",
      "return -logp[np.arange(logits.shape[1]), targets].mean()", "n = logits.shape[1] is K"),
     ("02_cross_entropy", "z = np.asarray(z, dtype=float)", "z = np.asarray(z, dtype=np.float32)", "float32?"),
@@ -37,7 +38,6 @@ PLANTED_BUGS = [
     ("02_cross_entropy", "axis=-1, keepdims=True", "axis=0, keepdims=True", "wrong axis"),
     ("02_cross_entropy", "logp = log_softmax(logits)", "logp = np.log(np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True))",
      "naive overflow"),
-    ("02_cross_entropy", "targets].mean()", "targets].sum()", "missing mean"),
     ("02_cross_entropy", "return (probs - onehot) / n", "return probs - onehot", "missing mean"),
     ("02_cross_entropy", "return (probs - onehot) / n", "return (onehot - probs) / n", "sign is flipped"),
     ("03_perplexity", "return base ** cross_entropy", "return 2 ** cross_entropy", "mixing bases"),
