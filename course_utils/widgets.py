@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Explorer", "distribution_explorer", "curve_explorer", "timeline_explorer"]
+__all__ = ["Explorer", "WithStill", "with_still", "distribution_explorer", "curve_explorer", "timeline_explorer"]
 
 
 @dataclass
@@ -34,11 +34,55 @@ class Explorer:
                 raise KeyError(f"no control named {name!r}; the controls are {sorted(self.controls)}")
             self.controls[name].value = value
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         import ipywidgets as widgets
 
-        display(widgets.VBox([*self.controls.values(), self.output]))
+        live = widgets.VBox([*self.controls.values(), self.output])
+        return with_still(live, figure=self.figure)._repr_mimebundle_(include=include, exclude=exclude)
+
+
+STILL_NOTE = (
+    "A still of this widget as the cell drew it: a web page cannot run widgets. Open the notebook in JupyterLab "
+    "(<code>python3 bootstrap.py lab</code>) to move the controls."
+)
+
+
+class WithStill:
+    """A widget that also carries a still picture, for pages that cannot run widgets.
+
+    JupyterLab shows the live widget (its view ranks above HTML); a static page (the course website, a code
+    host's notebook preview) shows the `text/html` still: the figure as drawn now, or a line of text.
+    """
+
+    def __init__(self, widget: Any, *, figure: Any = None, text: str = "") -> None:
+        if figure is None and not text:
+            raise ValueError("a still needs a figure or a text to show")
+        self.widget, self.figure, self.text = widget, figure, text
+
+    def still_html(self) -> str:
+        import base64
+        import html
+        import io
+
+        parts = []
+        if self.figure is not None:
+            buffer = io.BytesIO()
+            self.figure.savefig(buffer, format="png", bbox_inches="tight")
+            data = base64.b64encode(buffer.getvalue()).decode("ascii")
+            parts.append(f'<img src="data:image/png;base64,{data}" alt="the widget\'s figure at its first setting">')
+        if self.text:
+            parts.append(f"<p>{html.escape(self.text)}</p>")
+        return f'<div class="widget-still">{"".join(parts)}<p><em>{STILL_NOTE}</em></p></div>'
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
+        bundle["text/html"] = self.still_html()
+        return bundle
+
+
+def with_still(widget: Any, *, figure: Any = None, text: str = "") -> WithStill:
+    """Display `widget` live where widgets run, and as a still (`figure` and/or `text`) where they cannot."""
+    return WithStill(widget, figure=figure, text=text)
 
 
 def _show(output: Any, figure: Any) -> None:

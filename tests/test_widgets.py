@@ -63,3 +63,20 @@ def test_plain_log_axis_labels_only_1_2_5_as_plain_numbers():
     assert "0.01" in [t.get_text() for t in ax.get_yticklabels()]
     with pytest.raises(ValueError, match="axis must be"):
         plain_log_axis(ax, "z")
+
+
+def test_an_explorer_carries_a_still_for_pages_that_cannot_run_widgets():
+    explorer = distribution_explorer(peaked, {"sharpness": widgets.FloatSlider(value=1.0, min=0.0, max=3.0)})
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # JupyterLab still gets the live widget
+    still = bundle["text/html"]
+    assert still.count('<img src="data:image/png;base64,') == 1 and "bootstrap.py lab" in still
+
+
+def test_with_still_shows_text_escaped_and_needs_something_to_show():
+    from course_utils.widgets import with_still
+
+    html = with_still(widgets.IntSlider(), text="K < 3 & more")._repr_mimebundle_()["text/html"]
+    assert "K &lt; 3 &amp; more" in html and "<img" not in html
+    with pytest.raises(ValueError, match="figure or a text"):
+        with_still(widgets.IntSlider())
