@@ -2,6 +2,7 @@
 
     python3 bootstrap.py lab      # JupyterLab on notebooks/00_start_here.ipynb (extra arguments go to it)
     python3 bootstrap.py test     # the whole test suite (extra arguments go to pytest)
+    python3 bootstrap.py site     # the course website, built into build/site (see website/build.py)
     python3 bootstrap.py setup    # only create or refresh .venv
 
 Needs nothing but Python 3.11+ with its standard library. The first run creates a virtual
@@ -90,7 +91,7 @@ def ensure_environment() -> Path:
 
 def main(argv: list[str]) -> int:
     command, rest = (argv[0], argv[1:]) if argv else ("help", [])
-    if command not in {"lab", "test", "setup"}:
+    if command not in {"lab", "test", "setup", "site"}:
         print(__doc__)
         return 0 if command in {"help", "-h", "--help"} else 2
     python = ensure_environment()
@@ -101,6 +102,8 @@ def main(argv: list[str]) -> int:
         if not any(arg.endswith(".ipynb") for arg in rest):
             rest = [*rest, str(Path("notebooks") / "00_start_here.ipynb")]
         return subprocess.call([str(python), "-m", "jupyter", "lab", *rest], cwd=ROOT)
+    if command == "site":
+        return subprocess.call([str(python), str(ROOT / "website" / "build.py"), *rest], cwd=ROOT)
     return subprocess.call([str(python), "-m", "pytest", *rest], cwd=ROOT)
 
 

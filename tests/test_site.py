@@ -1,0 +1,280 @@
+"""The course website (`python3 bootstrap.py site`): built as a user builds it, then read as a browser would.
+
+One build per module (the lessons execute in it, so a lesson that fails fails here too), checked for: every
+lesson and sheet present, solutions absent unless asked for, every internal link and anchor resolving,
+nothing fetched from the network, maths marked up for the bundled MathJax (and typeset, when a Chromium is
+installed), each widget shown as a still, and each page's outputs coming from an execution of the current code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "website"))
+import build as site_build  # noqa: E402  (website/build.py)
+
+LESSONS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SHEETS = sorted(p.name for p in (ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
+SOLUTIONS = sorted(p.stem for p in (ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def build(out: Path, *extra: str) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, str(ROOT / "website" / "build.py"), "--out", str(out), *extra],
+                            cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, f"site build failed:\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site") / "html"
+    build(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def site_with_solutions(site, tmp_path_factory) -> Path:  # after `site`, so the lessons come from its cache
+    out = tmp_path_factory.mktemp("site-solutions") / "html"
+    build(out, "--with-solutions")
+    return out
+
+
+class Page(HTMLParser):
+    """What a check needs from one HTML page: links, ids, scripts, and the prose text outside code and maths."""
+
+    SKIP = {"script", "style", "pre", "code", "textarea"}
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.links: list[tuple[str, str]] = []  # (tag.attribute, value)
+        self.ids: set[str] = set()
+        self.math = 0
+        self.stills = 0
+        self.prose: list[str] = []
+        self.outputs: list[str] = []  # text inside the cells' outputs
+        self._stack: list[bool] = []  # per open element: is its text outside the prose?
+        self._in_output: list[bool] = []
+        self.feed(path.read_text(encoding="utf-8"))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        classes = (found.get("class") or "").split()
+        for name in ("href", "src"):
+            if found.get(name):
+                self.links.append((f"{tag}.{name}", found[name]))
+        if found.get("id"):
+            self.ids.add(found["id"])
+        self.math += "math" in classes
+        self.stills += "widget-still" in classes
+        if tag not in self.VOID:
+            self._stack.append(tag in self.SKIP or "math" in classes or bool(self._stack and self._stack[-1]))
+            self._in_output.append("cell_output" in classes or bool(self._in_output and self._in_output[-1]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in self.VOID and self._stack:
+            self._stack.pop()
+            self._in_output.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self._in_output and self._in_output[-1]:
+            self.outputs.append(data)
+        if not (self._stack and self._stack[-1]):
+            self.prose.append(data)
+
+
+def pages(site: Path) -> dict[Path, Page]:
+    return {path: Page(path) for path in sorted(site.rglob("*.html"))}
+
+
+# --- what the site contains -------------------------------------------------------------------------
+
+
+def test_every_lesson_is_a_page_with_its_title_and_the_home_page_is_the_readme(site):
+    for lesson in LESSONS:
+        page = site / "notebooks" / f"{lesson}.html"
+        assert page.exists(), f"no page for {lesson}"
+        title = next(c for c in nbformat.read(ROOT / "notebooks" / f"{lesson}.ipynb", 4).cells
+                     if c.cell_type == "markdown").source.splitlines()[0].lstrip("# ").strip()
+        assert title.split(":")[0] in page.read_text(encoding="utf-8"), f"{lesson}: its title {title!r} is missing"
+    home = (site / "README.html").read_text(encoding="utf-8")
+    assert "Course map" in home and "open the course in JupyterLab" in home
+    assert 'url=README.html' in (site / "index.html").read_text(), "index.html must lead to the home page"
+    for lesson in LESSONS:  # the course map links every lesson
+        assert f'href="notebooks/{lesson}.html' in home, f"the home page does not link {lesson}"
+
+
+def test_every_blank_sheet_is_a_download_and_the_instructors_pages_are_there(site):
+    downloads = sorted(p.name for p in (site / "_downloads").rglob("*.ipynb"))
+    assert downloads == SHEETS, f"sheets offered: {downloads}, sheets in exercises/: {SHEETS}"
+    for name in SHEETS:
+        offered = next((site / "_downloads").rglob(name))
+        assert offered.read_bytes() == (ROOT / "exercises" / name).read_bytes(), f"{name}: not the blank sheet"
+    assert (site / "docs" / "instructors.html").exists() and (site / "docs" / "graded-labs.html").exists()
+
+
+def test_solutions_are_left_out_by_default(site):
+    assert not (site / "solutions").exists()
+    text = "\n".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
+    for name in SOLUTIONS:
+        notebook = nbformat.read(ROOT / "solutions" / f"{name}.ipynb", 4)
+        answers = [line.strip() for cell in notebook.cells if "### BEGIN SOLUTION" in cell.source
+                   for line in cell.source.split("### BEGIN SOLUTION", 1)[1].split("### END SOLUTION")[0].splitlines()
+                   if len(line.strip()) > 40]
+        shown = [line for line in answers if _escape(line) in text]
+        assert not shown, f"{name}: solution lines on the public site: {shown[:3]}"
+
+
+def _escape(line: str) -> str:
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def test_the_solutions_option_adds_every_solved_sheet(site_with_solutions):
+    for name in SOLUTIONS:
+        page = site_with_solutions / "solutions" / f"{name}.html"
+        assert page.exists(), f"--with-solutions built no page for {name}"
+        assert "passed" in page.read_text(encoding="utf-8"), f"{name}: no check output on the solution page"
+
+
+# --- links, network, maths ----------------------------------------------------------------------------
+
+
+def test_every_internal_link_and_anchor_resolves(site):
+    parsed = pages(site)
+    broken = []
+    for path, page in parsed.items():
+        if path.is_relative_to(site / "_static"):
+            continue  # the theme's template fragments, not pages
+        for where, link in page.links:
+            parts = urlsplit(link)
+            if parts.scheme or link.startswith("//"):
+                continue
+            target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{path.relative_to(site)}: {where}={link} (no such file)")
+            elif parts.fragment and target.suffix == ".html" and target in parsed:
+                if unquote(parts.fragment) not in parsed[target].ids:
+                    broken.append(f"{path.relative_to(site)}: {where}={link} (no such anchor)")
+    assert not broken, f"{len(broken)} broken internal links:\n" + "\n".join(broken[:30])
+
+
+def test_nothing_is_fetched_from_the_network(site):
+    remote = []
+    for path, page in pages(site).items():
+        for where, link in page.links:
+            if where in {"script.src", "link.href", "img.src", "iframe.src", "source.src"} and \
+                    (urlsplit(link).scheme in {"http", "https"} or link.startswith("//")):
+                remote.append(f"{path.relative_to(site)}: {where}={link}")
+    for css in site.rglob("*.css"):
+        remote += [f"{css.relative_to(site)}: {m}" for m in re.findall(r"url\(\s*['\"]?(?:https?:)?//[^)]*\)",
+                                                                        css.read_text(encoding="utf-8"))]
+    assert not remote, "resources loaded from the network:\n" + "\n".join(remote[:20])
+
+
+def test_maths_is_marked_up_for_the_bundled_mathjax_and_no_dollar_is_left_raw(site):
+    assert (site / "_static" / "mathjax" / "tex-mml-chtml.js").stat().st_size > 500_000
+    assert next((site / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").glob("MathJax_Main-*.woff"))
+    for lesson in LESSONS[1:]:  # 00 has no formulas
+        path = site / "notebooks" / f"{lesson}.html"
+        page = Page(path)
+        assert page.math >= 20, f"{lesson}: only {page.math} formulas marked up for MathJax"
+        scripts = [urlsplit(link).path for where, link in page.links if where == "script.src"]
+        assert "../_static/mathjax/tex-mml-chtml.js" in scripts, f"{lesson}: the bundled MathJax is not loaded"
+        raw = [t.strip()[:80] for t in page.prose if "$" in t]
+        assert not raw, f"{lesson}: text with a raw $ (maths the parser missed): {raw[:3]}"
+
+
+def chromium() -> str | None:
+    return next(filter(None, map(shutil.which, ["chromium", "chromium-browser", "google-chrome", "chrome"])), None)
+
+
+@pytest.mark.skipif(chromium() is None, reason="no Chromium installed (apt-get install chromium) to typeset maths")
+def test_a_browser_offline_typesets_every_formula(site):
+    """Chromium with every host unreachable loads each lesson from disk; MathJax must typeset each formula."""
+    for lesson in LESSONS[1:]:
+        path = site / "notebooks" / f"{lesson}.html"
+        result = subprocess.run(
+            [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000",
+             "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9", "--dump-dom",
+             path.as_uri()], capture_output=True, text=True, timeout=120)
+        dom = result.stdout
+        typeset, errors = dom.count("<mjx-container"), dom.count("<mjx-merror")
+        assert typeset >= Page(path).math > 0, f"{lesson}: {typeset} formulas typeset of {Page(path).math}"
+        assert errors == 0, f"{lesson}: {errors} formulas MathJax could not typeset"
+
+
+# --- outputs: what the current code prints, widgets as stills -------------------------------------------
+
+
+def executed(lesson: str) -> nbformat.NotebookNode:
+    """The executed notebook the page was rendered from, looked up by the current code (else KeyError)."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(site_build.CACHES / site_build.cache_key())
+    record = cache.match_cache_notebook(nbformat.read(ROOT / "notebooks" / f"{lesson}.ipynb", 4))
+    return cache.get_cache_bundle(record.pk).nb
+
+
+def test_each_page_comes_from_an_execution_of_the_current_code(site):
+    for lesson in LESSONS:
+        notebook = executed(lesson)  # KeyError: the page was not rendered from the code as it is now
+        texts = [o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs
+                 if o.output_type == "stream" and o.get("name") == "stdout"]
+        page = (site / "notebooks" / f"{lesson}.html").read_text(encoding="utf-8")
+        lines = [l.strip() for t in texts for l in t.splitlines() if len(l.strip()) > 20][:5]
+        assert lines, f"{lesson}: the executed notebook printed nothing"
+        for line in lines:
+            assert _escape(line) in page, f"{lesson}: the page lacks the printed line {line!r}"
+
+
+def test_the_cache_key_follows_the_package_and_the_pins(tmp_path, monkeypatch):
+    for part in ("course_utils/checks", "website"):
+        (tmp_path / part).mkdir(parents=True)
+    (tmp_path / "course_utils" / "info.py").write_text("x = 1\n")
+    (tmp_path / "course_utils" / "checks" / "core.py").write_text("y = 1\n")
+    (tmp_path / "requirements.txt").write_text("torch==2.13.0\n")
+    monkeypatch.setattr(site_build, "ROOT", tmp_path)
+    first = site_build.cache_key()
+    assert site_build.cache_key() == first
+    for path, text in [("course_utils/checks/core.py", "y = 2\n"), ("requirements.txt", "torch==2.14.0\n"),
+                       ("course_utils/info.py", "x = 2\n")]:
+        (tmp_path / path).write_text(text)
+        assert site_build.cache_key() != first, f"editing {path} must start a fresh cache"
+        first = site_build.cache_key()
+
+
+def test_every_widget_is_a_still_with_a_note_on_running_it_live(site):
+    for lesson in LESSONS:
+        notebook = executed(lesson)
+        widgets = sum(WIDGET_VIEW in o.get("data", {}) for c in notebook.cells if c.cell_type == "code"
+                      for o in c.outputs)
+        path = site / "notebooks" / f"{lesson}.html"
+        text = path.read_text(encoding="utf-8")
+        assert Page(path).stills == widgets > 0, f"{lesson}: {widgets} widgets, {Page(path).stills} stills"
+        assert "bootstrap.py lab" in text
+        outputs = "".join(Page(path).outputs)
+        assert outputs.strip(), f"{lesson}: no cell outputs found on the page"
+        for leftover in ("VBox(", "HBox(", "interactive(", WIDGET_VIEW, "0%|"):
+            assert leftover not in outputs, f"{lesson}: a widget shown as {leftover!r} instead of a still"
+
+
+def test_bad_options_are_clear_errors(tmp_path):
+    for args in (["--out", str(ROOT)], ["--out", str(ROOT / "notebooks" / "x")], ["--nope"]):
+        result = subprocess.run([sys.executable, str(ROOT / "website" / "build.py"), *args], capture_output=True,
+                                text=True, cwd=ROOT)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "error" in result.stderr.lower()
