@@ -7,8 +7,8 @@
 
 Every lesson is executed during the build, so each page shows what the code prints now. Executed
 notebooks are cached (jupyter-cache) under build/site-cache/KEY, where KEY hashes the course package,
-the pins and the Python version: jupyter-cache itself only notices edits to a notebook's code cells, so a
-change to `course_utils` starts a fresh cache (the older ones are removed). A first build runs every
+the installed packages and the Python version: jupyter-cache itself only notices edits to a notebook's code
+cells, so a change to `course_utils` or to the environment starts a fresh cache (the older ones are removed). A first build runs every
 lesson (about two minutes on two cores); a second one, with nothing changed, takes seconds.
 Warnings are errors, and a link to a page that does not exist is a warning.
 """
@@ -45,10 +45,22 @@ tqdm.auto.tqdm = _QuietProgress
 '''
 
 
+def installed() -> list[str]:
+    """Every package installed in this environment, as name==version (the pins say what should be; this is what is)."""
+    from importlib import metadata
+
+    return sorted({f"{d.metadata['Name']}=={d.version}".lower() for d in metadata.distributions() if d.metadata["Name"]})
+
+
 def cache_key() -> str:
-    """A hash of everything outside a notebook that decides what the notebook prints."""
-    digest = hashlib.sha256(f"python {sys.version_info[:2]}\n{QUIET_PROGRESS}".encode())
-    for path in sorted((ROOT / "course_utils").rglob("*.py")) + [ROOT / "requirements.txt"]:
+    """A hash of everything outside a notebook that decides what the notebook prints.
+
+    jupyter-cache matches a notebook by its code cells only; this key adds the course package's source, the
+    installed packages and the exact Python, so a change to any of them executes every lesson afresh.
+    """
+    digest = hashlib.sha256(f"{sys.version}\n{QUIET_PROGRESS}\n".encode())
+    digest.update("\n".join(installed()).encode())
+    for path in sorted((ROOT / "course_utils").rglob("*.py")):
         digest.update(path.relative_to(ROOT).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -86,10 +98,16 @@ def main(argv: list[str] | None = None) -> int:
                COURSE_SITE_SOLUTIONS="1" if args.with_solutions else "0", PYDEVD_DISABLE_FILE_VALIDATION="1",
                IPYTHONDIR=str(quiet_progress_profile()))
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(ROOT / "website"), "-W", "--keep-going",
-               "-n", "-q", "-j", str(args.jobs), "-d", str(out.parent / (out.name + "-doctrees")), str(ROOT), str(out)]
+               "-n", "-j", str(args.jobs), "-d", str(out.parent / (out.name + "-doctrees")), str(ROOT), str(out)]
     print(f"site: building into {out} (cache {cache.relative_to(ROOT)}) ...", flush=True)
     start = time.perf_counter()
-    status = subprocess.call(command, cwd=ROOT, env=env)
+    # Sphinx reports its progress (reading sources... [ 40%] notebooks/03_perplexity) and myst-nb each
+    # notebook it executes; only ipykernel's note that its local socket is unencrypted is dropped, ten times over.
+    with subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True) as process:
+        for line in process.stderr:
+            if "Kernel is running over TCP without encryption" not in line:
+                sys.stderr.write(line)
+    status = process.returncode
     if status != 0:
         print(f"site: the build failed (exit {status}); the messages above name the page and the cell", file=sys.stderr)
         return status
