@@ -3,8 +3,9 @@
 The source folder is the repository itself: the README is the home page, each notebook of `notebooks/`
 is a lesson page, `docs/` holds the instructors' pages and `website/` the pages only the site has.
 Every lesson is executed by the build (myst-nb with jupyter-cache), so a page shows what the code
-prints now; build.py keys the cache on the course package and the pins as well, since jupyter-cache
-alone would only notice edits to a notebook's own code cells.
+prints now; the cache folder is keyed on the course package, the installed packages and the Python
+(build.py's cache_key), since jupyter-cache alone would only notice edits to a notebook's own code cells.
+Run it through build.py; a plain `sphinx-build -c website . OUT` gets the same key.
 """
 
 from __future__ import annotations
@@ -15,7 +16,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WITH_SOLUTIONS = os.environ.get("COURSE_SITE_SOLUTIONS") == "1"
-CACHE = os.environ.get("COURSE_SITE_CACHE", str(ROOT / "build" / "site-cache" / "default"))
+
+
+def _default_cache() -> str:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("course_site_build", Path(__file__).with_name("build.py"))
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    return str(build.CACHES / build.cache_key())
+
+
+CACHE = os.environ.get("COURSE_SITE_CACHE") or _default_cache()
 STATIC = Path(os.environ.get("COURSE_SITE_STATIC", str(ROOT / "build" / "site-static")))
 
 project = "Why neural networks generalize, told through information theory"
@@ -29,7 +41,6 @@ SOLUTIONS = sorted(p.stem for p in (ROOT / "solutions").glob("[0-9][0-9]_*.ipynb
 PAGES = ["website/sheets", "docs/instructors", "docs/graded-labs", "CONTRIBUTING"]
 include_patterns = [
     "README.md",
-    "CONTRIBUTING.md",
     *(f"notebooks/{name}.ipynb" for name in LESSONS),
     *(f"solutions/{name}.ipynb" for name in SOLUTIONS),
     *(f"{page}.md" for page in PAGES),
