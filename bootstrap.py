@@ -103,7 +103,7 @@ def main(argv: list[str]) -> int:
             rest = [*rest, str(Path("notebooks") / "00_start_here.ipynb")]
         return subprocess.call([str(python), "-m", "jupyter", "lab", *rest], cwd=ROOT)
     if command == "site":
-        return subprocess.call([str(python), str(ROOT / "website" / "build.py"), *rest], cwd=ROOT)
+        return subprocess.call([str(python), str(ROOT / "website" / "build.py"), *rest])  # --out DIR: from here
     return subprocess.call([str(python), "-m", "pytest", *rest], cwd=ROOT)
 
 

@@ -8,7 +8,9 @@ installed), each widget shown as a still, and each page's outputs coming from an
 
 from __future__ import annotations
 
+import html
 import importlib.util
+import json
 import re
 import shutil
 import subprocess
@@ -113,6 +115,8 @@ def test_every_lesson_is_a_page_with_its_title_and_the_home_page_is_the_readme(s
     home = (site / "README.html").read_text(encoding="utf-8")
     assert "Course map" in home and "open the course in JupyterLab" in home
     assert 'url=README.html' in (site / "index.html").read_text(), "index.html must lead to the home page"
+    assert "Start reading here" in home and 'href="notebooks/00_start_here.html"' in home
+    assert json.loads((site / site_build.MARKER).read_text())["kind"] == "public"
     for lesson in LESSONS:  # the course map links every lesson
         assert f'href="notebooks/{lesson}.html' in home, f"the home page does not link {lesson}"
 
@@ -126,20 +130,44 @@ def test_every_blank_sheet_is_a_download_and_the_instructors_pages_are_there(sit
     assert (site / "docs" / "instructors.html").exists() and (site / "docs" / "graded-labs.html").exists()
 
 
-def test_solutions_are_left_out_by_default(site):
-    assert not (site / "solutions").exists()
-    text = "\n".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
+def solution_lines() -> dict[str, list[str]]:
+    """Per sheet, the distinctive lines of its answers (between nbgrader's solution markers)."""
+    found = {}
     for name in SOLUTIONS:
         notebook = nbformat.read(ROOT / "solutions" / f"{name}.ipynb", 4)
-        answers = [line.strip() for cell in notebook.cells if "### BEGIN SOLUTION" in cell.source
-                   for line in cell.source.split("### BEGIN SOLUTION", 1)[1].split("### END SOLUTION")[0].splitlines()
-                   if len(line.strip()) > 40]
-        shown = [line for line in answers if _escape(line) in text]
+        found[name] = [line.strip() for cell in notebook.cells if "### BEGIN SOLUTION" in cell.source
+                       for line in cell.source.split("### BEGIN SOLUTION", 1)[1].split("### END SOLUTION")[0].splitlines()
+                       if len(line.strip()) > 40]
+        public = (ROOT / "exercises" / f"{name}.ipynb").read_text(encoding="utf-8")  # the blank sheet's hints
+        public += (ROOT / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8")  # and the lesson's own code
+        found[name] = [line for line in found[name] if json.dumps(line)[1:-1] not in public]
+        assert found[name], f"{name}: no solution lines found to look for"
+    return found
+
+
+def readable_text(site: Path) -> str:
+    """Everything a visitor can read or download: page text without tags, sources, downloads, the search index."""
+    parts = []
+    for path in site.rglob("*"):
+        if path.suffix == ".html":
+            parts.append(html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8"))))
+        elif path.suffix in {".ipynb", ".md", ".txt", ".js"} and not path.is_relative_to(site / "_static"):
+            parts.append(path.read_text(encoding="utf-8", errors="replace"))
+    return "\n".join(parts)
+
+
+def test_solutions_are_left_out_by_default_and_present_with_the_option(site, site_with_solutions):
+    public, private = readable_text(site), readable_text(site_with_solutions)
+    assert not (site / "solutions").exists()
+    for name, lines in solution_lines().items():
+        shown = [line for line in lines if line in public]
         assert not shown, f"{name}: solution lines on the public site: {shown[:3]}"
+        missing = [line for line in lines if line not in private]  # the same search finds them where they are
+        assert not missing, f"{name}: --with-solutions lacks {missing[:3]}"
 
 
 def _escape(line: str) -> str:
-    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.escape(line, quote=False)
 
 
 def test_the_solutions_option_adds_every_solved_sheet(site_with_solutions):
@@ -274,9 +302,60 @@ def test_every_widget_is_a_still_with_a_note_on_running_it_live(site):
             assert leftover not in outputs, f"{lesson}: a widget shown as {leftover!r} instead of a still"
 
 
-def test_bad_options_are_clear_errors(tmp_path):
-    for args in (["--out", str(ROOT)], ["--out", str(ROOT / "notebooks" / "x")], ["--nope"]):
+def test_bad_options_and_foreign_folders_are_clear_errors_and_nothing_is_touched(tmp_path):
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("my notes")
+    other_kind = tmp_path / "public-copy"
+    other_kind.mkdir()
+    (other_kind / site_build.MARKER).write_text('{"kind": "public"}')
+    cases = [
+        (["--out", str(ROOT)], "inside it"),
+        (["--out", str(ROOT / "notebooks" / "x")], "inside it"),
+        (["--out", str(ROOT / "my-work")], "inside it"),
+        (["--out", str(foreign)], "not a site built by this command"),
+        (["--with-solutions", "--out", str(other_kind)], "another kind"),
+        (["--jobs", "abc"], "number of processes"),
+        (["--nope"], "unrecognized arguments"),
+    ]
+    for args, expected in cases:
         result = subprocess.run([sys.executable, str(ROOT / "website" / "build.py"), *args], capture_output=True,
-                                text=True, cwd=ROOT)
+                                text=True, cwd=ROOT, timeout=60)
         assert result.returncode == 2, (args, result.stderr)
-        assert "error" in result.stderr.lower()
+        assert expected in result.stderr, (args, result.stderr)
+    assert (foreign / "notes.txt").read_text() == "my notes" and sorted(p.name for p in foreign.iterdir()) == ["notes.txt"]
+    assert sorted(p.name for p in other_kind.iterdir()) == [site_build.MARKER]
+
+
+def test_a_later_build_replaces_an_earlier_copy_leaves_nothing_stale_and_links_the_repository(site, tmp_path):
+    out = tmp_path / "copy"
+    build(out)
+    (out / "notebooks" / "99_removed_lesson.html").write_text("stale")
+    url = "https://example.org/course/why-nets-generalize"
+    build(out, "--repository-url", url)
+    assert not (out / "notebooks" / "99_removed_lesson.html").exists()
+    assert (out / "README.html").read_text(encoding="utf-8").count(f'href="{url}"') == 2  # sidebar and welcome
+    assert f'href="{url}"' in (out / "notebooks" / f"{LESSONS[1]}.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in (out / "notebooks").iterdir()) == sorted(p.name for p in (site / "notebooks").iterdir())
+
+
+def test_one_working_sidebar_toggle_and_tables_rendered_as_tables(site):
+    for lesson in LESSONS:
+        page = (site / "notebooks" / f"{lesson}.html").read_text(encoding="utf-8")
+        toggles = len(re.findall(r'class="[^"]*\bprimary-toggle\b', page))
+        assert toggles == 1, f"{lesson}: {toggles} primary sidebar toggles (the theme's script binds only the first)"
+        outputs = "".join(Page(site / "notebooks" / f"{lesson}.html").outputs)
+        raw = re.findall(r"\|\s*:?(?:-{3,}|[\u2013\u2014]+-?):?\s*\|", outputs)  # |---:| (or typeset as |—:|)
+        assert not raw, f"{lesson}: a Markdown table printed as text: {raw[:2]}"
+
+
+def test_figures_are_drawn_at_twice_their_displayed_size(site):
+    checked = 0
+    for lesson in LESSONS[1:]:
+        page = (site / "notebooks" / f"{lesson}.html").read_text(encoding="utf-8")
+        for src, width in re.findall(r'<img[^>]*src="(\.\./_images/[^"]+\.png)"[^>]*width="(\d+)', page):
+            with open(site / "notebooks" / src, "rb") as png:
+                pixels = int.from_bytes(png.read(24)[16:20], "big")  # the IHDR chunk's width
+            assert pixels // 2 == int(width), f"{lesson}: {src} has {pixels} px shown at {width} px"
+            checked += 1
+    assert checked >= 30, f"only {checked} figures checked"

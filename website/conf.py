@@ -18,17 +18,21 @@ ROOT = Path(__file__).resolve().parent.parent
 WITH_SOLUTIONS = os.environ.get("COURSE_SITE_SOLUTIONS") == "1"
 
 
-def _default_cache() -> str:
+def _load_build():
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("course_site_build", Path(__file__).with_name("build.py"))
-    build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
-    return str(build.CACHES / build.cache_key())
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-CACHE = os.environ.get("COURSE_SITE_CACHE") or _default_cache()
+_build = _load_build()
+os.environ.update(_build.kernel_environment())  # the kernels that execute the lessons inherit it: no tqdm bars
+CACHE = os.environ.get("COURSE_SITE_CACHE") or str(_build.CACHES / _build.cache_key())
 STATIC = Path(os.environ.get("COURSE_SITE_STATIC", str(ROOT / "build" / "site-static")))
+REPOSITORY = os.environ.get("COURSE_SITE_REPOSITORY") or _build.repository_url(None)
+course_repository = REPOSITORY or ""  # a config value (see setup), so that a new address re-reads the home page
 
 project = "Why neural networks generalize, told through information theory"
 author = "the course authors"
@@ -60,19 +64,31 @@ nb_execution_timeout = 300
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_merge_streams = True
+nb_render_markdown_format = "myst"  # Markdown that a cell displays (the lessons' tables) is MyST, with tables
 nb_ipywidgets_js = {}  # widgets cannot run on a static page; no widget JavaScript (and nothing from a CDN)
 # A widget's output bundle also carries a still picture (text/html); prefer it to the widget view.
 nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
 
 html_theme = "sphinx_book_theme"
 html_title = "Why neural networks generalize"
-html_static_path = [str(STATIC)]
+html_static_path = [str(STATIC), str(Path(__file__).with_name("static"))]
+html_css_files = ["course.css"]
 html_theme_options = {
     "home_page_in_toc": True,
     "show_navbar_depth": 1,
     "use_download_button": True,
     "use_fullscreen_button": False,
+    # No top navbar: with pydata-sphinx-theme 0.20 it repeats the sidebar toggles, and the theme's script binds
+    # the first (hidden) copy, so the visible ☰ button did nothing, on a phone too. The sidebar has the search.
+    "navbar_start": [],
+    "navbar_center": [],
+    "navbar_end": [],
+    "navbar_persistent": [],
 }
+if REPOSITORY:  # an icon link works for any host (the theme's repository button knows only three)
+    html_theme_options["icon_links"] = [
+        {"name": "The course's repository", "url": REPOSITORY, "icon": "fa-solid fa-code-branch", "type": "fontawesome"}
+    ]
 html_last_updated_fmt = None
 html_copy_source = True  # the download button offers each page's source (a lesson's .ipynb)
 
@@ -82,7 +98,11 @@ MATHJAX_PARTS = ["tex-mml-chtml.js", "input/tex/extensions", "output/chtml/fonts
 
 
 def _copy_mathjax() -> None:
-    import mathjax  # the django-static-mathjax package: MathJax's own es5 build, nothing Django
+    try:
+        import mathjax  # the django-static-mathjax package: MathJax's own es5 build, nothing Django
+    except ImportError as error:
+        raise ImportError("the site serves MathJax from the django-static-mathjax package, which is not installed: "
+                          "run `python3 bootstrap.py setup` (or pip install -r requirements.txt)") from error
 
     source = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
     target = STATIC / "mathjax"
@@ -97,16 +117,25 @@ def _copy_mathjax() -> None:
             shutil.copy2(origin, target / part)
 
 
-def _toctree(app, docname: str, source: list[str]) -> None:
-    """Give the home page (the README, which must read well on a code host too) a hidden table of contents."""
+def _home(app, docname: str, source: list[str]) -> None:
+    """The home page is the README, which must read well on a code host too: the site adds its own way in at the
+    top (where to start reading, where to get the course) and a hidden table of contents at the bottom."""
     if docname != root_doc:
         return
-    entries = [f"notebooks/{n}" for n in LESSONS] + PAGES
-    block = "\n```{toctree}\n:hidden:\n:caption: Lessons\n\n" + "\n".join(entries[: len(LESSONS)]) + "\n```\n"
-    block += "\n```{toctree}\n:hidden:\n:caption: Sheets and teaching\n\n" + "\n".join(PAGES) + "\n```\n"
+    get = f"[its repository]({REPOSITORY})" if REPOSITORY else "its repository"
+    welcome = (
+        "\n```{admonition} Start reading here\n:class: tip\n"
+        f"Every lesson can be read on this site, starting with [00 · Start here](notebooks/{LESSONS[0]}.ipynb). "
+        f"To run the lessons, turn their widgets' knobs and do the checked exercises, get the course from {get} "
+        "and run the two commands below.\n```\n"
+    )
+    title, _, rest = source[0].partition("\n")
+    blocks = [("Lessons", [f"notebooks/{n}" for n in LESSONS]), ("Sheets and teaching", PAGES)]
     if SOLUTIONS:
-        block += "\n```{toctree}\n:hidden:\n:caption: Solutions\n\n" + "\n".join(f"solutions/{n}" for n in SOLUTIONS) + "\n```\n"
-    source[0] += block
+        blocks.append(("Solutions", [f"solutions/{n}" for n in SOLUTIONS]))
+    toctrees = "".join(f"\n```{{toctree}}\n:hidden:\n:caption: {caption}\n\n" + "\n".join(entries) + "\n```\n"
+                       for caption, entries in blocks)
+    source[0] = title + "\n" + welcome + rest + toctrees
 
 
 def _index(app, exception) -> None:
@@ -119,7 +148,8 @@ def _index(app, exception) -> None:
 
 
 def setup(app):
+    app.add_config_value("course_repository", "", "env", types=[str])
     _copy_mathjax()
-    app.connect("source-read", _toctree)
+    app.connect("source-read", _home)
     app.connect("build-finished", _index)
     return {"parallel_read_safe": True}
