@@ -249,18 +249,30 @@ def test_a_browser_offline_typesets_every_formula(site):
 # --- outputs: what the current code prints, widgets as stills -------------------------------------------
 
 
-def executed(lesson: str) -> nbformat.NotebookNode:
-    """The executed notebook the page was rendered from, looked up by the current code (else KeyError)."""
+def executed(site: Path, lesson: str) -> nbformat.NotebookNode:
+    """The executed notebook the page was rendered from, looked up by the current code (else KeyError).
+
+    The cache is the one the build used (named in its marker file; the build keyed it on the package and the
+    environment as it found them). The key is not recomputed here: a test process's sys.path is not the build's.
+    """
     from jupyter_cache import get_cache
 
-    cache = get_cache(site_build.CACHES / site_build.cache_key())
+    cache_folder = site_build.CACHES / json.loads((site / site_build.MARKER).read_text())["cache"]
+    assert cache_folder.is_dir(), f"the build's cache {cache_folder} is missing"
+    cache = get_cache(cache_folder)
     record = cache.match_cache_notebook(nbformat.read(ROOT / "notebooks" / f"{lesson}.ipynb", 4))
     return cache.get_cache_bundle(record.pk).nb
 
 
 def test_each_page_comes_from_an_execution_of_the_current_code(site):
+    code = ("import importlib.util, sys; spec = importlib.util.spec_from_file_location('b', sys.argv[1]); "
+            "b = importlib.util.module_from_spec(spec); spec.loader.exec_module(b); print(b.cache_key())")
+    now = subprocess.run([sys.executable, "-c", code, str(ROOT / "website" / "build.py")], capture_output=True,
+                         text=True, cwd=ROOT / "website", timeout=60).stdout.strip()
+    used = json.loads((site / site_build.MARKER).read_text())["cache"]
+    assert now == used, f"the site was built from cache {used}, but the package and environment now give {now}"
     for lesson in LESSONS:
-        notebook = executed(lesson)  # KeyError: the page was not rendered from the code as it is now
+        notebook = executed(site, lesson)  # KeyError: the page was not rendered from the code as it is now
         texts = [o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs
                  if o.output_type == "stream" and o.get("name") == "stdout"]
         page = (site / "notebooks" / f"{lesson}.html").read_text(encoding="utf-8")
@@ -289,7 +301,7 @@ def test_the_cache_key_follows_the_package_and_the_environment(tmp_path, monkeyp
 
 def test_every_widget_is_a_still_with_a_note_on_running_it_live(site):
     for lesson in LESSONS:
-        notebook = executed(lesson)
+        notebook = executed(site, lesson)
         widgets = sum(WIDGET_VIEW in o.get("data", {}) for c in notebook.cells if c.cell_type == "code"
                       for o in c.outputs)
         path = site / "notebooks" / f"{lesson}.html"
