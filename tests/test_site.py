@@ -351,11 +351,12 @@ def test_a_later_build_replaces_an_earlier_copy_leaves_nothing_stale_and_links_t
     assert sorted(p.name for p in (out / "notebooks").iterdir()) == sorted(p.name for p in (site / "notebooks").iterdir())
 
 
-def test_one_working_sidebar_toggle_and_tables_rendered_as_tables(site):
+def test_one_working_sidebar_toggle_our_stylesheet_and_tables_rendered_as_tables(site):
     for lesson in LESSONS:
         page = (site / "notebooks" / f"{lesson}.html").read_text(encoding="utf-8")
         toggles = len(re.findall(r'class="[^"]*\bprimary-toggle\b', page))
         assert toggles == 1, f"{lesson}: {toggles} primary sidebar toggles (the theme's script binds only the first)"
+        assert 'href="../_static/course.css' in page, f"{lesson}: the course's stylesheet (figure sizing) is not linked"
         outputs = "".join(Page(site / "notebooks" / f"{lesson}.html").outputs)
         raw = re.findall(r"\|\s*:?(?:-{3,}|[\u2013\u2014]+-?):?\s*\|", outputs)  # |---:| (or typeset as |—:|)
         assert not raw, f"{lesson}: a Markdown table printed as text: {raw[:2]}"
